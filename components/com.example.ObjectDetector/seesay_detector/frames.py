@@ -1,0 +1,157 @@
+"""Where frames come from: image files, folders of images, and video files.
+
+Every source yields :class:`Frame` objects holding 8-bit RGB pixels and the
+frame's own timestamp. A file that cannot be decoded is logged once, counted
+in :class:`SourceStats`, and skipped; it never stops the source and never
+turns into a fake empty frame.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from seesay.timestamps import utc_now
+
+logger = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v"}
+
+
+class FrameError(ValueError):
+    """A frame that could not be decoded; the text says which and why."""
+
+
+@dataclass
+class Frame:
+    """One decoded frame: RGB pixels ``[H, W, 3]`` uint8, where it came from, and when."""
+
+    rgb: np.ndarray
+    source: str
+    timestamp: datetime
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Width and height in pixels."""
+        return int(self.rgb.shape[1]), int(self.rgb.shape[0])
+
+
+@dataclass
+class SourceStats:
+    """What a source has done so far, for logs and tests."""
+
+    frames: int = 0
+    skipped: int = 0
+    skipped_sources: list[str] = field(default_factory=list)
+
+    def skip(self, source: str, reason: str) -> None:
+        self.skipped += 1
+        self.skipped_sources.append(source)
+        logger.warning("skipped %s: %s", source, reason)
+
+
+def decode_image(data: bytes, source: str = "image") -> np.ndarray:
+    """Decode encoded image bytes to 8-bit RGB, or raise FrameError.
+
+    OpenCV's colour decode converts grayscale, alpha and 16-bit images to
+    8-bit BGR and applies EXIF orientation; the channels are then swapped to
+    RGB, the order the models were trained on.
+    """
+    if not data:
+        raise FrameError(f"{source} is empty")
+    if data[:2] == b"\xff\xd8" and b"\xff\xd9" not in data[-1024:]:
+        # OpenCV returns the decoded top of a truncated JPEG with grey below it;
+        # treating that as a frame would report a half-seen scene.
+        raise FrameError(f"{source} is a truncated JPEG (no end-of-image marker)")
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    bgr = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+    if bgr is None or bgr.size == 0:
+        raise FrameError(f"{source} is not a decodable image")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def read_image(path: Path) -> np.ndarray:
+    """Read and decode one image file to RGB, or raise FrameError."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise FrameError(f"{path} cannot be read: {error.strerror or error}") from error
+    return decode_image(data, str(path))
+
+
+def list_images(folder: Path) -> list[Path]:
+    """Image files in a folder, sorted by name so a replay is repeatable."""
+    return sorted(path for path in folder.iterdir() if path.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def iter_images(
+    paths: list[Path], stats: SourceStats, clock: Callable[[], datetime] = utc_now
+) -> Iterator[Frame]:
+    """Frames from image files, each stamped with the time it was read."""
+    for path in paths:
+        try:
+            rgb = read_image(path)
+        except FrameError as error:
+            stats.skip(str(path), str(error))
+            continue
+        stats.frames += 1
+        yield Frame(rgb, str(path), clock())
+
+
+def iter_video(path: Path, stats: SourceStats, start: datetime | None = None) -> Iterator[Frame]:
+    """Frames of a video file, stamped with start time plus the frame's position."""
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        stats.skip(str(path), "not a readable video")
+        return
+    start = start or utc_now()
+    fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
+    index = 0
+    try:
+        while True:
+            ok, bgr = capture.read()
+            if not ok:
+                break
+            offset = index / fps if fps > 0 else capture.get(cv2.CAP_PROP_POS_MSEC) / 1000
+            stats.frames += 1
+            yield Frame(
+                cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB),
+                f"{path}#{index}",
+                start + timedelta(seconds=offset),
+            )
+            index += 1
+    finally:
+        capture.release()
+    logger.info("video %s ended after %d frames", path, index)
+
+
+def video_length_s(path: Path) -> float:
+    """A video file's length in seconds, from its frame count and rate (0 if unknown)."""
+    capture = cv2.VideoCapture(str(path))
+    try:
+        fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
+        count = capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0
+    finally:
+        capture.release()
+    return count / fps if fps > 0 else 0.0
+
+
+def iter_sources(paths: list[str | Path], stats: SourceStats) -> Iterator[Frame]:
+    """Frames from any mix of image files, folders of images and video files."""
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            yield from iter_images(list_images(path), stats)
+        elif path.suffix.lower() in VIDEO_SUFFIXES:
+            yield from iter_video(path, stats)
+        elif path.exists():
+            yield from iter_images([path], stats)
+        else:
+            stats.skip(str(path), "no such file or folder")

@@ -1,0 +1,214 @@
+"""The whole pipeline on a laptop: photos to detector to windows to Kinesis to Alexa.
+
+Starts the local stack, runs the real ObjectDetector and LocalAggregator code
+over MQTT, lets the IoT rule bridge put window summaries on the Kinesis
+stream, and asks the real skill handler what it sees with Alexa request
+envelopes, printing the conversation as it goes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import queue
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from seesay.contract import WindowSummary, parse_window_summary
+from seesay.envelopes import Conversation
+from seesay.localstack.stack import LocalStack
+from seesay.scene import iter_scene, plan_scene, scene_photos
+from seesay.timestamps import utc_now
+from seesay.topics import WINDOWS_TOPIC_FILTER
+from seesay.transport.mqtt import MqttTransport
+from seesay_aggregator.component import AggregatorComponent
+from seesay_aggregator.window import TumblingWindows
+from seesay_detector.component import DetectorComponent
+from seesay_detector.detector import Detector
+from seesay_detector.frames import VIDEO_SUFFIXES, Frame, SourceStats, iter_video, video_length_s
+
+logger = logging.getLogger(__name__)
+
+DEMO_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
+WINDOW_WAIT_S = 15.0
+# A replayed scene is minutes of scene time in seconds of wall time, so the
+# aggregator's idle timer (which closes a quiet camera's last window) runs
+# short here; it must still outlast one question to the skill.
+DEMO_IDLE_CLOSE_S = 3.0
+
+
+@dataclass
+class DemoSettings:
+    """What the demo runs on and how the scene is paced."""
+
+    inputs: list[Path]
+    model_dir: Path
+    backend: str = "onnxruntime"
+    window_s: float = 10.0
+    min_count: int = 2
+    hold_s: float = 10.0
+    fps: float = 2.0
+    thing_name: str = "seesay-demo"
+    camera: str = "front"
+
+
+class LambdaContext:
+    """The part of the Lambda context object the skill reads: time left."""
+
+    def __init__(self, budget_ms: int = 7000) -> None:
+        self._deadline = time.monotonic() + budget_ms / 1000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _clock(moment: datetime) -> str:
+    return moment.strftime("%H:%M:%S")
+
+
+def describe_window(summary: WindowSummary) -> str:
+    """One printed line per window, as the demo shows it."""
+    seen = ", ".join(f"{item.name} x{item.max_instances}" for item in summary.objects)
+    return (
+        f"window {_clock(summary.window_start)}-{_clock(summary.window_end)} "
+        f"{summary.camera}: {seen or 'nothing'} ({summary.frames} frames)"
+    )
+
+
+def describe_frame(camera: str, frame: Frame, detections) -> str:
+    seen = ", ".join(f"{item.label} {item.score:.2f}" for item in detections)
+    return f"camera {camera}: {Path(frame.source).name}  {seen or 'nothing'}"
+
+
+class SkillClient:
+    """Invokes the skill's Lambda handler in-process, as Lambda would."""
+
+    def __init__(self, stack: LocalStack, thing_name: str, skill_id: str = DEMO_SKILL_ID):
+        os.environ.update(stack.environment())
+        os.environ["SKILL_ID"] = skill_id
+        os.environ["SEESAY_DEVICES"] = thing_name
+        from seesay_skill.lambda_function import lambda_handler
+
+        self._handler = lambda_handler
+        self.conversation = Conversation(skill_id=skill_id)
+
+    def send(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        response = self._handler(envelope, LambdaContext())
+        self.conversation.remember(response)
+        return response
+
+    @staticmethod
+    def speech(response: dict[str, Any]) -> str:
+        speech = (response.get("response") or {}).get("outputSpeech") or {}
+        return speech.get("text") or speech.get("ssml", "")
+
+
+def run_demo(settings: DemoSettings, out: TextIO) -> int:
+    """Run the scene end to end; returns the number of windows answered about."""
+    detector = Detector(settings.model_dir, backend=settings.backend)
+    windows = TumblingWindows(width_s=settings.window_s, min_count=settings.min_count)
+    stats = SourceStats()
+    frames = _scene_frames(settings, windows, stats)
+    first = next(frames, None)
+    if first is None:
+        raise SystemExit("the demo found no readable photos or video frames")
+
+    with LocalStack() as stack:
+        arrived: queue.Queue[WindowSummary] = queue.Queue()
+        observer = MqttTransport.connect(stack.mqtt_url, client_id="seesay-demo-observer")
+        observer.subscribe(WINDOWS_TOPIC_FILTER, lambda _, payload: arrived.put(
+            parse_window_summary(payload)))
+        aggregator_link = MqttTransport.connect(stack.mqtt_url, client_id="seesay-aggregator")
+        aggregator = AggregatorComponent(
+            aggregator_link, windows, settings.thing_name, idle_close_s=DEMO_IDLE_CLOSE_S
+        )
+        aggregator.start()
+        detector_link = MqttTransport.connect(stack.mqtt_url, client_id="seesay-detector")
+        component = DetectorComponent(
+            detector, detector_link, settings.thing_name, settings.camera
+        )
+        skill = SkillClient(stack, settings.thing_name)
+
+        _talk(out, "you", "Alexa, open see say.")
+        launch = skill.send(skill.conversation.launch(when=first.timestamp))
+        _talk(out, "alexa", skill.speech(launch))
+
+        answered = 0
+        current: datetime | None = None
+        last = first
+        for frame in itertools.chain([first], frames):
+            last = frame
+            start = windows.window_start(frame.timestamp)
+            if current is not None and start != current:
+                answered += _answer(out, stack, skill, arrived, answered, current)
+            if start != current:
+                current = start
+                message = component.process(frame)
+                print(describe_frame(settings.camera, frame, message.detections), file=out)
+            else:
+                component.process(frame)
+        detector_link.flush()
+        # The camera goes quiet: the aggregator's idle timer closes the last window.
+        answered += _answer(out, stack, skill, arrived, answered, current)
+
+        _talk(out, "you", "what else?")
+        _talk(out, "alexa", skill.speech(skill.send(skill.conversation.intent(
+            "WhatElseIntent", when=last.timestamp + timedelta(seconds=settings.window_s)))))
+        _talk(out, "you", "stop.")
+        _talk(out, "alexa", skill.speech(skill.send(skill.conversation.intent(
+            "AMAZON.StopIntent", when=last.timestamp))))
+        skill.send(skill.conversation.session_ended(when=last.timestamp))
+
+        aggregator.stop()
+        for link in (detector_link, aggregator_link, observer):
+            link.close()
+    logger.info("demo finished: %d frames, %d skipped inputs", stats.frames, stats.skipped)
+    return answered
+
+
+def _scene_frames(settings: DemoSettings, windows: TumblingWindows, stats: SourceStats):
+    """The scene's frames: photos held in turn, or the named videos' own frames.
+
+    The scene is placed so that it ends about a window before the wall clock:
+    every timestamp is in the past when the skill reads the stream.
+    """
+    videos = [path for path in settings.inputs if path.suffix.lower() in VIDEO_SUFFIXES]
+    if videos:
+        length_s = sum(video_length_s(video) for video in videos)
+    else:
+        photos = scene_photos(settings.inputs)
+        length_s = len(photos) * settings.hold_s
+    start = windows.window_start(utc_now() - timedelta(seconds=length_s) - 2 * windows.width)
+    if videos:
+        for video in videos:
+            frames = iter_video(video, stats, start=start)
+            last = None
+            for frame in frames:
+                last = frame.timestamp
+                yield frame
+            start = last + timedelta(milliseconds=1) if last else start
+        return
+    yield from iter_scene(plan_scene(photos, start, settings.hold_s, settings.fps, stats))
+
+
+def _answer(out, stack, skill, arrived, answered_so_far, window_start) -> int:
+    """Wait for the window that just closed to reach Kinesis, then ask about it."""
+    try:
+        summary = arrived.get(timeout=WINDOW_WAIT_S)
+    except queue.Empty:
+        raise SystemExit(f"no window summary arrived within {WINDOW_WAIT_S:.0f} s") from None
+    print(describe_window(summary), file=out)
+    stack.bridge.wait_for(answered_so_far + 1, timeout_s=WINDOW_WAIT_S)
+    _talk(out, "you", "what do you see?")
+    when = summary.window_end + timedelta(seconds=1)
+    response = skill.send(skill.conversation.intent("WhatDoYouSeeIntent", when=when))
+    _talk(out, "alexa", skill.speech(response))
+    return 1
+
+
+def _talk(out: TextIO, who: str, text: str) -> None:
+    print(f"{who + ':':<7}{text}", file=out)
