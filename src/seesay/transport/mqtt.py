@@ -42,6 +42,8 @@ class MqttTransport(Transport):
         self._pending: list[paho.MQTTMessageInfo] = []
         self._lock = threading.Lock()
         self._connected = threading.Event()
+        self._suback: dict[int, threading.Event] = {}
+        client.on_subscribe = self._on_subscribe
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
@@ -79,6 +81,12 @@ class MqttTransport(Transport):
         if reason_code.value != 0:
             logger.warning("disconnected from MQTT broker %s: %s", self._url, reason_code)
 
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        with self._lock:
+            acknowledged = self._suback.pop(mid, None)
+        if acknowledged is not None:
+            acknowledged.set()
+
     def _on_message(self, client, userdata, message: paho.MQTTMessage) -> None:
         with self._lock:
             handlers = [
@@ -109,11 +117,17 @@ class MqttTransport(Transport):
         self._publish(topic, payload)
 
     def subscribe(self, topic: str, handler: MessageHandler) -> None:
+        acknowledged = threading.Event()
         with self._lock:
             self._handlers.setdefault(topic, []).append(handler)
-        result, _ = self._client.subscribe(topic, qos=1)
+            result, mid = self._client.subscribe(topic, qos=1)
+            self._suback[mid] = acknowledged
         if result != paho.MQTT_ERR_SUCCESS:
             raise TransportError(f"MQTT subscribe to {topic!r} failed: {paho.error_string(result)}")
+        # Wait for the broker's acknowledgement, so a message published right
+        # after subscribe() returns is delivered.
+        if not acknowledged.wait(CONNECT_TIMEOUT_S):
+            raise TransportError(f"MQTT broker did not acknowledge the subscription to {topic!r}")
         logger.info("subscribed to %s over MQTT", topic)
 
     def flush(self, timeout_s: float = FLUSH_TIMEOUT_S) -> bool:
