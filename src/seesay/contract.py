@@ -291,3 +291,49 @@ def parse_window_summary(payload: bytes | str | dict[str, Any]) -> WindowSummary
         min_count=int(message.get("minCount", 1)) if isinstance(message.get("minCount", 1), int) else 1,
         camera_status=str(message.get("cameraStatus", "online")),
     )
+
+
+CAMERA_STATUS_SCHEMA = "seesay.camera-status/1"
+CAMERA_STATUSES = ("online", "offline")
+
+
+@dataclass(frozen=True)
+class CameraStatus:
+    """A camera going online or offline, so "sees nothing" differs from "camera off"."""
+
+    device: str
+    camera: str
+    status: str
+    timestamp: datetime
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": CAMERA_STATUS_SCHEMA,
+            "device": self.device,
+            "camera": self.camera,
+            "status": self.status,
+            "timestamp": format_timestamp(self.timestamp),
+            "reason": self.reason,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"))
+
+
+def parse_camera_status(payload: bytes | str | dict[str, Any]) -> CameraStatus:
+    """Parse and validate a camera status; raises MessageError naming the field."""
+    message = _decode(payload)
+    schema = message.get("schema", CAMERA_STATUS_SCHEMA)
+    if schema != CAMERA_STATUS_SCHEMA:
+        raise MessageError(f"unsupported schema {schema!r}")
+    status = message.get("status")
+    if status not in CAMERA_STATUSES:
+        raise MessageError(f"field 'status' must be one of {CAMERA_STATUSES}, not {status!r}")
+    return CameraStatus(
+        device=_name(message, "device", default="local"),
+        camera=_name(message, "camera", default="default"),
+        status=status,
+        timestamp=_time(message, "timestamp"),
+        reason=str(message.get("reason", "")),
+    )

@@ -12,6 +12,7 @@ from the same table (a test keeps the two in step).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -19,6 +20,9 @@ from seesay_skill.phrases import singular_forms
 
 MAX_LABEL_CHARS = 40
 MAX_NAME_CHARS = 30
+# Longer input is cut before cleaning, so a huge label costs no more than a long one.
+MAX_INPUT_CHARS = 1000
+_MARKUP = re.compile(r"<[^<>]*>")
 _KEPT_PUNCTUATION = "-'"
 
 # label of the default model -> what people say for it (besides the label itself).
@@ -122,6 +126,7 @@ def clean_label(text: object, max_chars: int = MAX_LABEL_CHARS) -> str | None:
     if not isinstance(text, str):
         return None
     kept = []
+    text = _MARKUP.sub(" ", text[:MAX_INPUT_CHARS])
     for char in unicodedata.normalize("NFKC", text).lower():
         category = unicodedata.category(char)
         if category[0] in "LN" or char in _KEPT_PUNCTUATION:

@@ -8,12 +8,15 @@ is already clean (see :mod:`seesay_skill.labels`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from seesay.contract import WindowSummary
+from seesay.timestamps import utc_now
+from seesay_skill.deadline import Deadline
 from seesay_skill.labels import clean_label, clean_name
-from seesay_skill.stream_reader import ReadResult
+from seesay_skill.stream_reader import ReadResult, StreamReader
 
 CURRENT = "current"
 STALE = "stale"
@@ -82,6 +85,33 @@ class Scene:
         return next((item for item in self.items if item.label == label), None)
 
 
+class SceneSource:
+    """Reads the stream and shows it as a scene.
+
+    ``clock`` is the wall clock (aware UTC); the look-back starts from the
+    earlier of it and the request's instant, so a replayed request still
+    reaches back over the windows that were current when it was made.
+    """
+
+    def __init__(
+        self,
+        reader: StreamReader,
+        lookback_seconds: float,
+        stale_seconds: float,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._reader = reader
+        self._lookback_seconds = lookback_seconds
+        self._stale_seconds = stale_seconds
+        self._clock = clock
+
+    def look(self, now: datetime, deadline: Deadline) -> Scene:
+        """The scene as of ``now`` (aware UTC), reading until ``deadline`` at the latest."""
+        since = min(now, self._clock()) - timedelta(seconds=self._lookback_seconds)
+        result = self._reader.read(since, deadline)
+        return build_scene(result, now, self._stale_seconds, self._lookback_seconds)
+
+
 def build_scene(
     result: ReadResult, now: datetime, stale_seconds: float, lookback_seconds: float
 ) -> Scene:
@@ -133,20 +163,20 @@ def _spoken_name(window: WindowSummary, only: bool, single_device: bool) -> str:
     """"the camera" alone; otherwise "the <camera> camera", naming the device if needed."""
     if only:
         return "the camera"
-    camera = clean_name(window.camera)
-    device = clean_name(window.device)
-    if camera in (None, "default", "camera"):
-        camera = None
-    if single_device or device is None:
-        name = camera or "other"
+    camera = clean_name(window.camera) or "unnamed"
+    device = clean_name(window.device) or "unnamed"
+    if single_device:
+        name = camera
+    elif camera == "default":
+        name = device
     else:
-        name = f"{device} {camera}" if camera else device
+        name = f"{device} {camera}"
     return f"the {name} camera"
 
 
-def _merge(items: object) -> tuple[Item, ...]:
+def _merge(items: Iterable[Item]) -> tuple[Item, ...]:
     merged: dict[str, Item] = {}
-    for item in items:  # type: ignore[attr-defined]
+    for item in items:
         known = merged.get(item.label)
         if known is None:
             merged[item.label] = item

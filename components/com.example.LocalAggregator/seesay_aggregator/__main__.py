@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from seesay.component_config import load_settings
 from seesay.transport import TransportError, select_transport
@@ -38,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         thing_name,
         detections_topic=settings.DetectionsTopic,
         idle_close_s=settings.IdleCloseSeconds or None,
+        state_file=Path(settings.StateFile) if settings.StateFile else None,
+        outbox_limit=settings.OutboxLimit,
+        status_topic=settings.CameraStatusTopic,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

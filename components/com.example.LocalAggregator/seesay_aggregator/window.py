@@ -3,9 +3,15 @@
 Windows are ``[start, start + width)``, aligned to the Unix epoch like a SQL
 ``STEP`` window, and kept per (device, camera). Each camera has a watermark:
 the newest frame time it has sent minus the allowed lateness. A window closes
-once the watermark reaches its end; a frame for a window that has already
-closed is late, is counted, and is dropped, so no window is emitted twice.
-All times are timezone-aware UTC.
+once the watermark reaches its end.
+
+Lateness policy: a frame whose window has already closed is *late*. It is
+dropped, counted, and reported in that camera's next summary as
+``lateFrames``; a closed window is never reopened or emitted twice.
+
+The open state is a small snapshot (:meth:`TumblingWindows.snapshot`) that a
+checkpoint can store and :meth:`TumblingWindows.restore` can bring back. All
+times are timezone-aware UTC.
 """
 
 from __future__ import annotations
@@ -13,13 +19,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from seesay.contract import DetectionFrame, ObjectSummary, WindowSummary
+from seesay.timestamps import format_timestamp, parse_timestamp
 
 logger = logging.getLogger(__name__)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ONE_MICROSECOND = timedelta(microseconds=1)
+SNAPSHOT_VERSION = 1
 
 
 @dataclass
@@ -43,6 +52,18 @@ class LabelTally:
         self.first_seen = when if self.first_seen is None else min(self.first_seen, when)
         self.last_seen = when if self.last_seen is None else max(self.last_seen, when)
 
+    def to_snapshot(self) -> list[Any]:
+        return [
+            self.frames, self.max_instances, self.best_score, self.score_sum, self.detections,
+            format_timestamp(self.first_seen), format_timestamp(self.last_seen),
+        ]
+
+    @classmethod
+    def from_snapshot(cls, values: list[Any]) -> LabelTally:
+        frames, most, best, total, detections, first, last = values
+        return cls(frames, most, best, total, detections,
+                   parse_timestamp(first), parse_timestamp(last))
+
 
 @dataclass
 class OpenWindow:
@@ -61,6 +82,8 @@ class CameraState:
     windows: dict[datetime, OpenWindow] = field(default_factory=dict)
     newest: datetime | None = None
     closed_until: datetime | None = None
+    late_frames: int = 0
+    status: str = "online"
 
 
 @dataclass
@@ -117,10 +140,16 @@ class TumblingWindows:
         start = self.window_start(frame.timestamp)
 
         if camera.closed_until is not None and start < camera.closed_until:
+            if camera.late_frames == 0:
+                logger.warning(
+                    "camera %s/%s: frame at %s arrived after its window closed; "
+                    "late frames are dropped and counted", *key, format_timestamp(frame.timestamp),
+                )
+            camera.late_frames += 1
             self.stats.late_frames += 1
-            logger.debug("late frame for %s/%s at %s dropped", *key, frame.timestamp)
             return []
 
+        camera.status = "online"
         window = camera.windows.get(start)
         if window is None:
             window = camera.windows[start] = OpenWindow(start, start + self.width)
@@ -137,12 +166,24 @@ class TumblingWindows:
             camera.newest = frame.timestamp
         return self._close(key, camera, camera.newest - self.lateness)
 
-    def close_for(self, watermark: datetime) -> list[WindowSummary]:
-        """Close every camera's windows that end at or before ``watermark``.
+    def camera_offline(self, device: str, camera_id: str, when: datetime) -> list[WindowSummary]:
+        """A camera reported itself offline: close its windows, saying so.
 
-        Used by the idle timer, so a camera that goes quiet still gets its last
-        window emitted.
+        If it has no open window, an empty one (no frames) is emitted for the
+        moment it went offline, so downstream hears "camera off" rather than
+        silence.
         """
+        key = (device, camera_id)
+        camera = self._cameras.setdefault(key, CameraState())
+        camera.status = "offline"
+        if not camera.windows:
+            start = self.window_start(when)
+            if camera.closed_until is None or start >= camera.closed_until:
+                camera.windows[start] = OpenWindow(start, start + self.width)
+        return self.flush(key)
+
+    def close_for(self, watermark: datetime) -> list[WindowSummary]:
+        """Close every camera's windows that end at or before ``watermark``."""
         closed = []
         for key, camera in self._cameras.items():
             closed.extend(self._close(key, camera, watermark))
@@ -165,6 +206,10 @@ class TumblingWindows:
         """How many windows are open across all cameras."""
         return sum(len(camera.windows) for camera in self._cameras.values())
 
+    def cameras(self) -> list[tuple[str, str]]:
+        """The (device, camera) pairs seen so far."""
+        return list(self._cameras)
+
     def _close(
         self, key: tuple[str, str], camera: CameraState, watermark: datetime
     ) -> list[WindowSummary]:
@@ -175,11 +220,14 @@ class TumblingWindows:
                 break
             del camera.windows[start]
             camera.closed_until = max(camera.closed_until or window.end, window.end)
-            closed.append(self._summarise(key, window))
+            closed.append(self._summarise(key, camera, window))
+            camera.late_frames = 0
         self.stats.windows_emitted += len(closed)
         return closed
 
-    def _summarise(self, key: tuple[str, str], window: OpenWindow) -> WindowSummary:
+    def _summarise(
+        self, key: tuple[str, str], camera: CameraState, window: OpenWindow
+    ) -> WindowSummary:
         objects = [
             ObjectSummary(
                 name=label,
@@ -194,13 +242,78 @@ class TumblingWindows:
             if tally.frames >= self.min_count
         ]
         objects.sort(key=lambda summary: (-summary.frame_count, summary.name))
-        device, camera = key
+        device, camera_id = key
         return WindowSummary(
             device=device,
-            camera=camera,
+            camera=camera_id,
             window_start=window.start,
             window_end=window.end,
             frames=window.frames,
             objects=tuple(objects),
             min_count=self.min_count,
+            camera_status=camera.status,
+            extra={"lateFrames": camera.late_frames} if camera.late_frames else {},
         )
+
+    def snapshot(self) -> dict[str, Any]:
+        """The open state as plain JSON-able data, for a checkpoint.
+
+        Shape: ``{"version": 1, "widthSeconds": w, "cameras": [{"device",
+        "camera", "newest", "closedUntil", "lateFrames", "status", "windows":
+        [{"start", "frames", "labels": {label: [frames, maxInstances,
+        bestScore, scoreSum, detections, firstSeen, lastSeen]}}]}]}``.
+        """
+        cameras = []
+        for (device, camera_id), camera in self._cameras.items():
+            cameras.append({
+                "device": device,
+                "camera": camera_id,
+                "newest": camera.newest and format_timestamp(camera.newest),
+                "closedUntil": camera.closed_until and format_timestamp(camera.closed_until),
+                "lateFrames": camera.late_frames,
+                "status": camera.status,
+                "windows": [
+                    {
+                        "start": format_timestamp(window.start),
+                        "frames": window.frames,
+                        "labels": {
+                            label: tally.to_snapshot() for label, tally in window.labels.items()
+                        },
+                    }
+                    for window in camera.windows.values()
+                ],
+            })
+        return {
+            "version": SNAPSHOT_VERSION,
+            "widthSeconds": self.width.total_seconds(),
+            "cameras": cameras,
+        }
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Bring back the state of :meth:`snapshot`; raises ValueError if it does not fit."""
+        if snapshot.get("version") != SNAPSHOT_VERSION:
+            raise ValueError(f"snapshot version {snapshot.get('version')!r} is not supported")
+        if snapshot.get("widthSeconds") != self.width.total_seconds():
+            raise ValueError(
+                f"snapshot was taken with {snapshot.get('widthSeconds')} s windows, "
+                f"not {self.width.total_seconds()} s"
+            )
+        cameras: dict[tuple[str, str], CameraState] = {}
+        for entry in snapshot["cameras"]:
+            state = CameraState(
+                newest=entry["newest"] and parse_timestamp(entry["newest"]),
+                closed_until=entry["closedUntil"] and parse_timestamp(entry["closedUntil"]),
+                late_frames=int(entry.get("lateFrames", 0)),
+                status=str(entry.get("status", "online")),
+            )
+            for item in entry["windows"]:
+                start = parse_timestamp(item["start"])
+                state.windows[start] = OpenWindow(
+                    start,
+                    start + self.width,
+                    int(item["frames"]),
+                    {label: LabelTally.from_snapshot(values)
+                     for label, values in item["labels"].items()},
+                )
+            cameras[(entry["device"], entry["camera"])] = state
+        self._cameras = cameras
