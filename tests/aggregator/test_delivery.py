@@ -110,7 +110,7 @@ def test_a_corrupt_state_file_is_set_aside_not_fatal(tmp_path):
 
 def test_g03_a_huge_window_is_trimmed_under_the_iot_core_limit():
     objects = tuple(
-        ObjectSummary(f"label-{index:05d}-" + "x" * 90, 1000 - index % 1000, 1, 0.9)
+        ObjectSummary(f"label-{index:05d}-" + "x" * 80, 1000 - index % 1000, 1, 0.9)
         for index in range(3000)
     )
     summary = WindowSummary("thing", "front", BASE, BASE + timedelta(seconds=10), 20, objects, 1)
