@@ -85,26 +85,60 @@ def describe_frame(camera: str, frame: Frame, detections) -> str:
 
 
 class SkillClient:
-    """Invokes the skill's Lambda handler in-process, as Lambda would."""
+    """Talks to the skill's Lambda handler in-process, as Alexa and Lambda would.
 
-    def __init__(self, stack: LocalStack, thing_name: str, skill_id: str = DEMO_SKILL_ID):
+    Each request is a real Alexa envelope. A response that ends the session
+    makes the next question start a new one, as "Alexa, ask see say ..." does.
+    """
+
+    def __init__(self, stack: LocalStack, thing_name: str, out: TextIO,
+                 skill_id: str = DEMO_SKILL_ID):
         os.environ.update(stack.environment())
         os.environ["SKILL_ID"] = skill_id
         os.environ["SEESAY_DEVICES"] = thing_name
+        os.environ.setdefault("LOG_LEVEL", "WARNING")
         from seesay_skill.lambda_function import lambda_handler
 
         self._handler = lambda_handler
+        self._skill_id = skill_id
+        self._out = out
         self.conversation = Conversation(skill_id=skill_id)
+        self.session_open = False
 
     def send(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        """Invoke the handler with one envelope; keeps the session's attributes."""
         response = self._handler(envelope, LambdaContext())
         self.conversation.remember(response)
+        self.session_open = (response.get("response") or {}).get("shouldEndSession") is False
         return response
 
-    @staticmethod
-    def speech(response: dict[str, Any]) -> str:
-        speech = (response.get("response") or {}).get("outputSpeech") or {}
-        return speech.get("text") or speech.get("ssml", "")
+    def launch(self, when: datetime) -> None:
+        """"Alexa, open see say"."""
+        self.conversation = Conversation(skill_id=self._skill_id)
+        _talk(self._out, "you", "Alexa, open see say.")
+        _talk(self._out, "alexa", speech_of(self.send(self.conversation.launch(when=when))))
+
+    def ask(self, question: str, intent: str, when: datetime) -> None:
+        """Ask inside the open session, or as a one-shot that opens a new one."""
+        if self.session_open:
+            _talk(self._out, "you", f"{question}?")
+        else:
+            self.conversation = Conversation(skill_id=self._skill_id)
+            _talk(self._out, "you", f"Alexa, ask see say {question}.")
+        response = self.send(self.conversation.intent(intent, when=when))
+        _talk(self._out, "alexa", speech_of(response))
+
+    def go_silent(self, when: datetime) -> None:
+        """The user says nothing: Alexa ends the session and tells the skill."""
+        _talk(self._out, "you", "(says nothing)")
+        self.send(self.conversation.session_ended("EXCEEDED_MAX_REPROMPTS", when=when))
+        self.session_open = False
+
+
+def speech_of(response: dict[str, Any]) -> str:
+    """The text Alexa would speak for a response envelope."""
+    speech = (response.get("response") or {}).get("outputSpeech") or {}
+    return speech.get("text") or speech.get("ssml", "")
 
 
 def run_demo(settings: DemoSettings, out: TextIO) -> int:
@@ -131,11 +165,8 @@ def run_demo(settings: DemoSettings, out: TextIO) -> int:
         component = DetectorComponent(
             detector, detector_link, settings.thing_name, settings.camera
         )
-        skill = SkillClient(stack, settings.thing_name)
-
-        _talk(out, "you", "Alexa, open see say.")
-        launch = skill.send(skill.conversation.launch(when=first.timestamp))
-        _talk(out, "alexa", skill.speech(launch))
+        skill = SkillClient(stack, settings.thing_name, out)
+        skill.launch(when=first.timestamp)
 
         answered = 0
         current: datetime | None = None
@@ -143,25 +174,22 @@ def run_demo(settings: DemoSettings, out: TextIO) -> int:
         for frame in itertools.chain([first], frames):
             last = frame
             start = windows.window_start(frame.timestamp)
-            if current is not None and start != current:
-                answered += _answer(out, stack, skill, arrived, answered, current)
-            if start != current:
-                current = start
-                message = component.process(frame)
-                print(describe_frame(settings.camera, frame, message.detections), file=out)
-            else:
-                component.process(frame)
+            message = component.process(frame)
+            if start == current:
+                continue
+            if current is not None:
+                # This frame's time has passed the open window's end: it closes.
+                answered += _answer(out, stack, skill, arrived, answered)
+            current = start
+            print(describe_frame(settings.camera, frame, message.detections), file=out)
         detector_link.flush()
         # The camera goes quiet: the aggregator's idle timer closes the last window.
-        answered += _answer(out, stack, skill, arrived, answered, current)
+        answered += _answer(out, stack, skill, arrived, answered)
+        if skill.session_open:
+            skill.ask("what else", "WhatElseIntent", when=last.timestamp)
 
-        _talk(out, "you", "what else?")
-        _talk(out, "alexa", skill.speech(skill.send(skill.conversation.intent(
-            "WhatElseIntent", when=last.timestamp + timedelta(seconds=settings.window_s)))))
-        _talk(out, "you", "stop.")
-        _talk(out, "alexa", skill.speech(skill.send(skill.conversation.intent(
-            "AMAZON.StopIntent", when=last.timestamp))))
-        skill.send(skill.conversation.session_ended(when=last.timestamp))
+        skill.launch(when=last.timestamp)
+        skill.go_silent(when=last.timestamp)
 
         aggregator.stop()
         for link in (detector_link, aggregator_link, observer):
@@ -195,7 +223,7 @@ def _scene_frames(settings: DemoSettings, windows: TumblingWindows, stats: Sourc
     yield from iter_scene(plan_scene(photos, start, settings.hold_s, settings.fps, stats))
 
 
-def _answer(out, stack, skill, arrived, answered_so_far, window_start) -> int:
+def _answer(out, stack, skill, arrived, answered_so_far) -> int:
     """Wait for the window that just closed to reach Kinesis, then ask about it."""
     try:
         summary = arrived.get(timeout=WINDOW_WAIT_S)
@@ -203,10 +231,7 @@ def _answer(out, stack, skill, arrived, answered_so_far, window_start) -> int:
         raise SystemExit(f"no window summary arrived within {WINDOW_WAIT_S:.0f} s") from None
     print(describe_window(summary), file=out)
     stack.bridge.wait_for(answered_so_far + 1, timeout_s=WINDOW_WAIT_S)
-    _talk(out, "you", "what do you see?")
-    when = summary.window_end + timedelta(seconds=1)
-    response = skill.send(skill.conversation.intent("WhatDoYouSeeIntent", when=when))
-    _talk(out, "alexa", skill.speech(response))
+    skill.ask("what do you see", "WhatDoYouSeeIntent", when=summary.window_end + timedelta(seconds=1))
     return 1
 
 

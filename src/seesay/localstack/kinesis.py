@@ -8,6 +8,8 @@ import time
 import boto3
 
 logger = logging.getLogger(__name__)
+# moto serves through werkzeug, which logs every request at INFO.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 LOCAL_REGION = "us-east-1"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
