@@ -108,16 +108,20 @@ def kinesis(moto_endpoint: str) -> Any:
 
 
 @pytest.fixture
-def make_stream(kinesis: Any, request: pytest.FixtureRequest) -> Callable[[int], str]:
+def make_stream(kinesis: Any, request: pytest.FixtureRequest) -> Iterator[Callable[[int], str]]:
     """Create a stream with ``shards`` shards, named after the test; returns its name."""
+    created: list[str] = []
 
     def create(shards: int = 1) -> str:
-        name = "".join(char if char.isalnum() else "-" for char in request.node.name)[:100]
+        base = "".join(char if char.isalnum() else "-" for char in request.node.name)[:90]
+        name = f"{base}-{len(created)}"
         kinesis.create_stream(StreamName=name, ShardCount=shards)
-        request.addfinalizer(lambda: kinesis.delete_stream(StreamName=name))
+        created.append(name)
         return name
 
-    return create
+    yield create
+    for name in created:
+        kinesis.delete_stream(StreamName=name)
 
 
 @pytest.fixture

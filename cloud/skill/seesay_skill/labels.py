@@ -78,7 +78,7 @@ OBJECT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "apple": ("apples",),
     "sandwich": ("sandwiches",),
     "orange": ("oranges",),
-    "broccoli": ("brocoli",),
+    "broccoli": ("head of broccoli", "heads of broccoli"),
     "carrot": ("carrots",),
     "hot dog": ("hot dogs", "hotdog", "hotdogs"),
     "pizza": ("pizzas",),

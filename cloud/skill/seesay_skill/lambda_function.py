@@ -1,8 +1,11 @@
 """The Lambda entry point: ``seesay_skill.lambda_function.lambda_handler``.
 
-The skill is built from the environment (see :mod:`seesay_skill.settings`) on
-the first request of a cold start and reused after. A missing or malformed
-``SKILL_ID`` makes every request fail with a SettingsError naming it; a request
+The settings are read from the environment (see :mod:`seesay_skill.settings`)
+on every request, which costs microseconds; the skill built for them on the
+first request of a cold start is reused while they stay the same. In Lambda
+they always do; a local process that changes the environment between requests
+(a demo restarting its stack) gets a skill for the new settings. A missing or
+malformed ``SKILL_ID`` makes every request fail with a SettingsError naming it; a request
 whose application id is not ``SKILL_ID`` is refused by the SDK with
 AskSdkException ("Skill ID Verification failed"). Neither is ever answered.
 
@@ -29,9 +32,8 @@ logging.getLogger("seesay_skill").setLevel(
 )
 
 
-@functools.cache
-def _handler() -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    settings = Settings.from_environment()
+@functools.lru_cache(maxsize=4)
+def _handler_for(settings: Settings) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     logger.info(
         "skill ready: stream %s, %s, look-back %.0f s",
         settings.stream_name,
@@ -43,4 +45,4 @@ def _handler() -> Callable[[dict[str, Any], Any], dict[str, Any]]:
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Answer one Alexa request envelope."""
-    return _handler()(event, context)
+    return _handler_for(Settings.from_environment())(event, context)

@@ -120,7 +120,7 @@ def last_seen(scene: Scene, label: str) -> str:
         )
     text = f"I haven't seen {with_article(label)} in the last {duration(scene.lookback_seconds)}."
     if not scene.complete:
-        text = f"I couldn't look through everything in time, but {text[0].lower()}{text[1:]}"
+        text = f"I couldn't look through everything in time, but {text}"
     return safe_text(text)
 
 
@@ -158,7 +158,9 @@ def _camera_troubles(scene: Scene) -> list[str]:
                 f"I haven't heard from {view.name} for {duration(view.age_seconds)}."
             )
     left_out = len(troubled) - CAMERAS_PER_ANSWER
-    if left_out > 0:
+    if left_out == 1:
+        sentences.append("One more camera is not reporting.")
+    elif left_out > 1:
         sentences.append(f"{_capitalised(number_word(left_out))} more cameras are not reporting.")
     return sentences
 
