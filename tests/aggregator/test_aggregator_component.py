@@ -66,3 +66,22 @@ def test_a_quiet_camera_has_its_window_closed_by_the_idle_timer():
 
     component.close_idle(now=time.monotonic() + 6)
     assert len(transport.cloud) == 1
+
+
+def test_a03_the_timer_thread_emits_the_last_window_when_frames_stop():
+    import time
+
+    transport = RecordingTransport()
+    component = AggregatorComponent(
+        transport, TumblingWindows(min_count=1), "thing-7", idle_close_s=0.2
+    )
+    component.start()
+    try:
+        component.on_message("seesay/detections", message(1, "dog"))
+        deadline = time.monotonic() + 5
+        while not transport.cloud and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        component.stop()
+    (topic, payload), = transport.cloud
+    assert json.loads(payload)["objects"][0]["objectName"] == "dog"
