@@ -233,3 +233,32 @@ def test_kill_9_mid_window_loses_nothing_and_emits_the_window_once(broker, tmp_p
     assert first_window["frames"] == 5
     assert first_window["objects"][0]["objectCount"] == 5
     assert first_window["objects"][0]["maxInstances"] == 2
+
+
+class RefusingTransport(RecordingTransport):
+    """Refuses subscriptions a number of times, as a nucleus does without accessControl."""
+
+    def __init__(self, refusals: int):
+        super().__init__()
+        self.refusals = refusals
+        self.subscribed: list[str] = []
+
+    def subscribe(self, topic, handler):
+        if self.refusals > 0:
+            self.refusals -= 1
+            raise TransportError(f"UnauthorizedError: {topic} not allowed")
+        self.subscribed.append(topic)
+
+
+def test_g01_a_refused_subscription_is_retried_not_fatal(caplog):
+    transport = RefusingTransport(refusals=1)
+    aggregator = AggregatorComponent(transport, TumblingWindows(), "thing-7", idle_close_s=0.2)
+    aggregator.start()
+    try:
+        deadline = time.monotonic() + 5
+        while len(transport.subscribed) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        aggregator.stop()
+    assert transport.subscribed == ["seesay/detections", "seesay/camera-status"]
+    assert "accessControl" in caplog.text

@@ -85,6 +85,8 @@ class AggregatorComponent:
         self._last_arrival: dict[tuple[str, str], float] = {}
         self._stopping = threading.Event()
         self._timer: threading.Thread | None = None
+        self._subscribed = False
+        self._publishing = True
         self._restore()
 
     def _restore(self) -> None:
@@ -108,9 +110,13 @@ class AggregatorComponent:
             )
 
     def start(self) -> None:
-        """Subscribe, re-send anything left from before, and start the idle timer."""
-        self.transport.subscribe(self.detections_topic, self.on_message)
-        self.transport.subscribe(self.status_topic, self.on_status)
+        """Subscribe, re-send anything left from before, and start the timer.
+
+        A subscription the nucleus refuses (a recipe without the matching
+        accessControl entry) is logged and retried with back-off by the timer,
+        rather than crashing the component into a restart loop.
+        """
+        self._subscribed = self._subscribe()
         self._drain_outbox()
         self._timer = threading.Thread(target=self._run_timer, name="idle-timer", daemon=True)
         self._timer.start()
@@ -121,6 +127,18 @@ class AggregatorComponent:
             self.windows.min_count,
             self.summaries_topic,
         )
+
+    def _subscribe(self) -> bool:
+        try:
+            self.transport.subscribe(self.detections_topic, self.on_message)
+            self.transport.subscribe(self.status_topic, self.on_status)
+        except TransportError as error:
+            logger.error(
+                "cannot subscribe (is the topic allowed by the recipe's accessControl?): %s; "
+                "retrying", error,
+            )
+            return False
+        return True
 
     def on_message(self, topic: str, payload: bytes) -> None:
         """Handle one detection message; malformed ones are counted and skipped."""
@@ -182,7 +200,11 @@ class AggregatorComponent:
 
     def _run_timer(self) -> None:
         tick = min(1.0, max(0.05, self.idle_close_s / 4))
+        retry_at, backoff = time.monotonic(), 1.0
         while not self._stopping.wait(tick):
+            if not self._subscribed and time.monotonic() >= retry_at:
+                self._subscribed = self._subscribe()
+                retry_at, backoff = time.monotonic() + backoff, min(backoff * 2, 60.0)
             self.close_idle()
             if self._outbox:
                 with self._lock:
@@ -213,8 +235,16 @@ class AggregatorComponent:
                 self.transport.publish_to_cloud(self.summaries_topic, self._outbox[0])
             except TransportError as error:
                 self.stats.publish_failures += 1
-                logger.error("publish to %s failed, will retry: %s", self.summaries_topic, error)
+                if self._publishing:
+                    logger.error(
+                        "publish to %s failed, keeping %d summary(ies) to retry: %s",
+                        self.summaries_topic, len(self._outbox), error,
+                    )
+                self._publishing = False
                 break
+            if not self._publishing:
+                logger.info("publishing to %s again", self.summaries_topic)
+                self._publishing = True
             self._outbox.popleft()
             self.stats.published += 1
             sent += 1
