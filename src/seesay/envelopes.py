@@ -82,23 +82,47 @@ class Conversation:
         return self._envelope(self._request("LaunchRequest", when))
 
     def intent(
-        self, name: str, slots: dict[str, str | None] | None = None, when: datetime | None = None
+        self,
+        name: str,
+        slots: dict[str, Any] | None = None,
+        when: datetime | None = None,
+        slot_types: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """An IntentRequest; a slot given as None is sent without a value, as Alexa does."""
+        """An IntentRequest.
+
+        A slot is given as the spoken text, as a resolved value (anything with
+        ``spoken``, ``canonical`` and ``value_id``), or as None to send it
+        without a value, as Alexa does when the user did not fill it.
+        """
         request = self._request("IntentRequest", when)
         intent: dict[str, Any] = {"name": name, "confirmationStatus": "NONE"}
         if slots is not None:
             intent["slots"] = {
-                slot: (
-                    {"name": slot, "confirmationStatus": "NONE"}
-                    if value is None
-                    else {"name": slot, "value": value, "confirmationStatus": "NONE"}
-                )
+                slot: self._slot(slot, value, (slot_types or {}).get(slot))
                 for slot, value in slots.items()
             }
         request["dialogState"] = "COMPLETED"
         request["intent"] = intent
         return self._envelope(request)
+
+    def _slot(self, name: str, value: Any, slot_type: str | None) -> dict[str, Any]:
+        slot: dict[str, Any] = {"name": name, "confirmationStatus": "NONE"}
+        if value is None:
+            return slot
+        spoken = value if isinstance(value, str) else value.spoken
+        slot.update(value=spoken, source="USER")
+        if slot_type and not isinstance(value, str):
+            authority = f"amzn1.er-authority.echo-sdk.{self.skill_id}.{slot_type}"
+            if value.canonical:
+                resolution = {
+                    "authority": authority,
+                    "status": {"code": "ER_SUCCESS_MATCH"},
+                    "values": [{"value": {"name": value.canonical, "id": value.value_id}}],
+                }
+            else:
+                resolution = {"authority": authority, "status": {"code": "ER_SUCCESS_NO_MATCH"}}
+            slot["resolutions"] = {"resolutionsPerAuthority": [resolution]}
+        return slot
 
     def session_ended(self, reason: str = "USER_INITIATED", when: datetime | None = None):
         """The SessionEndedRequest Alexa sends when the session closes."""
