@@ -19,30 +19,128 @@ def _configure_logging(verbose: bool) -> None:
     )
 
 
+def _label_score(text: str) -> tuple[str, float]:
+    """``LABEL=SCORE`` from the command line."""
+    label, _, score = text.rpartition("=")
+    try:
+        value = float(score)
+    except ValueError:
+        value = -1.0
+    if not label or not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not LABEL=SCORE with SCORE in 0..1")
+    return label, value
+
+
 def cmd_detect(args: argparse.Namespace) -> int:
-    """Detect objects in images, folders or videos; print one line per frame."""
+    """Detect objects in images, folders, videos, a camera or a stream; print one line per frame."""
+    import itertools
+    import threading
+
+    from seesay.contract import DetectionFrame
+    from seesay_detector.annotate import AnnotationWriter
     from seesay_detector.component import DetectorComponent
     from seesay_detector.detector import Detector
-    from seesay_detector.frames import SourceStats, iter_sources
+    from seesay_detector.filters import DetectionFilter
+    from seesay_detector.frames import SourceStats
     from seesay_detector.model import ModelError
+    from seesay_detector.sources import open_source
 
+    filters = DetectionFilter(
+        score_threshold=args.threshold,
+        label_thresholds=dict(args.label_threshold),
+        allow=frozenset(args.allow),
+        deny=frozenset(args.deny),
+        min_area=args.min_area,
+        max_detections=args.max_detections,
+    )
     try:
-        detector = Detector(args.model, backend=args.backend, score_threshold=args.threshold)
+        detector = Detector(args.model, backend=args.backend, filters=filters, threads=args.threads)
     except ModelError as error:
         print(f"seesay detect: {error}", file=sys.stderr)
         return 2
-    component = DetectorComponent(detector, None, args.device, args.camera)
+    annotations = AnnotationWriter(args.annotate) if args.annotate else None
+    component = DetectorComponent(detector, None, args.device, args.camera, annotations=annotations)
     stats = SourceStats()
-    for frame in iter_sources(args.paths, stats):
-        message = component.process(frame)
+    stop = threading.Event()
+    try:
+        source = open_source(
+            args.paths, stats, stop, watch=args.watch, interval_s=args.interval,
+            on_status=lambda status, reason: print(
+                f"seesay detect: camera {status}: {reason}", file=sys.stderr, flush=True),
+        )
+    except ValueError as error:
+        print(f"seesay detect: {error}", file=sys.stderr)
+        return 2
+
+    def show(message: DetectionFrame) -> None:
         if args.json:
             print(message.to_json(), flush=True)
         else:
             seen = ", ".join(f"{d.label} {d.score:.2f}" for d in message.detections)
-            print(f"{frame.source}: {seen or 'nothing'}", flush=True)
+            print(f"{message.source}: {seen or 'nothing'}", flush=True)
+
+    frames = itertools.islice(source.frames, args.max_frames) if args.max_frames else source.frames
+    try:
+        component.run(frames, stop, args.interval if source.clock_paced else 0.0, show)
+    finally:
+        stop.set()
     if stats.skipped:
         print(f"seesay detect: skipped {stats.skipped} unreadable input(s)", file=sys.stderr)
+    if component.stats.failed_frames:
+        print(f"seesay detect: detection failed on {component.stats.failed_frames} frame(s)",
+              file=sys.stderr)
     return 0 if stats.frames or not stats.skipped else 1
+
+
+def cmd_model_fetch(args: argparse.Namespace) -> int:
+    """Download a known model from its public origin and verify every file's SHA-256."""
+    from seesay_detector.fetch import fetch_model
+    from seesay_detector.model import ModelError
+
+    dest = Path(args.dest) if args.dest else Path("models") / args.name
+    try:
+        report = fetch_model(args.name, dest, url=args.url)
+    except ModelError as error:
+        print(f"seesay model fetch: {error}", file=sys.stderr)
+        return 1
+    for file_name in report.verified:
+        print(f"{dest / file_name}: sha256 ok")
+    for file_name, how in report.missing.items():
+        print(f"{dest / file_name}: not downloadable ({how}); the tflite backend runs without it")
+    return 0
+
+
+def cmd_model_verify(args: argparse.Namespace) -> int:
+    """Check a model folder's files against the SHA-256 sums its manifest publishes."""
+    from seesay_detector.fetch import verify_folder
+    from seesay_detector.model import ModelError, read_manifest
+
+    folder = Path(args.folder)
+    try:
+        results = verify_folder(folder, read_manifest(folder))
+    except ModelError as error:
+        print(f"seesay model verify: {error}", file=sys.stderr)
+        return 2
+    for file_name, verdict in results.items():
+        print(f"{folder / file_name}: {verdict}")
+    return 0 if all(verdict != "MISMATCH" for verdict in results.values()) else 1
+
+
+def cmd_model_convert(args: argparse.Namespace) -> int:
+    """Convert an MXNet/GluonCV SSD (symbol and params) into an ONNX model folder."""
+    from seesay_detector.convert import convert_mxnet
+    from seesay_detector.model import ModelError
+
+    try:
+        folder = convert_mxnet(
+            Path(args.symbol), Path(args.params), Path(args.out), python=args.python,
+            width=args.width, height=args.height, labels=args.labels,
+        )
+    except ModelError as error:
+        print(f"seesay model convert: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote model folder {folder}")
+    return 0
 
 
 def cmd_aggregate(args: argparse.Namespace) -> int:
@@ -99,20 +197,113 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build components into GDK's greengrass-build/ layout, without GDK."""
+    from seesay.packaging.build import BuildError, build_project
+    from seesay.packaging.deployment import DeploymentError
+    from seesay.paths import project_root
+
+    logging.getLogger("seesay.packaging").setLevel(logging.INFO)
+    try:
+        built = build_project(project_root(), args.components)
+    except (BuildError, DeploymentError) as error:
+        print(f"seesay build: {error}", file=sys.stderr)
+        return 1
+    for component in built:
+        print(f"{component.name} {component.version}: {component.recipe_path}")
+    return 0
+
+
+def cmd_run_component(args: argparse.Namespace) -> int:
+    """Run a built component's Install and Run steps as a Greengrass nucleus would."""
+    import os
+
+    from seesay.component_config import ConfigError, read_config_file
+    from seesay.packaging.component_store import ComponentStore, StoreError
+    from seesay.packaging.interpolation import InterpolationError
+    from seesay.packaging.lifecycle import (
+        LifecycleError, prepare, reuse_site_packages, run_component,
+    )
+
+    logging.getLogger("seesay.packaging").setLevel(logging.INFO)
+    environment = dict(os.environ)
+    if args.reuse_site_packages:
+        environment.update(reuse_site_packages())
+    try:
+        merge = read_config_file(args.config) if args.config else {}
+        store = ComponentStore(args.build_dir / "recipes", args.build_dir / "artifacts")
+        prepared = prepare(
+            store, args.name, args.work_dir.resolve(), args.thing_name, merge, environment
+        )
+    except (ConfigError, StoreError, LifecycleError, InterpolationError) as error:
+        print(f"seesay run-component: {error}", file=sys.stderr)
+        return 2
+    try:
+        return run_component(prepared)
+    except LifecycleError as error:
+        print(f"seesay run-component: {error}", file=sys.stderr)
+        return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seesay", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(dest="command", required=True)
 
     detect = commands.add_parser("detect", help=cmd_detect.__doc__)
-    detect.add_argument("paths", nargs="+", help="image files, folders of images or video files")
+    detect.add_argument(
+        "paths", nargs="+",
+        help="image files, folders, video files, a camera index (0) or a stream URL (rtsp://...)",
+    )
     detect.add_argument("--model", default=str(default_model_dir()), help="model folder")
     detect.add_argument("--backend", choices=["onnxruntime", "tflite"], default="onnxruntime")
+    detect.add_argument("--threads", type=int, default=2, help="inference CPU threads")
     detect.add_argument("--threshold", type=float, default=0.5, help="minimum score reported")
+    detect.add_argument(
+        "--label-threshold", type=_label_score, action="append", default=[], metavar="LABEL=SCORE",
+        help="minimum score for one label (repeatable)",
+    )
+    detect.add_argument("--allow", action="append", default=[], metavar="LABEL",
+                        help="report only this label (repeatable)")
+    detect.add_argument("--deny", action="append", default=[], metavar="LABEL",
+                        help="never report this label (repeatable)")
+    detect.add_argument("--min-area", type=float, default=0.0,
+                        help="smallest box reported, as a fraction of the frame")
+    detect.add_argument("--max-detections", type=int, default=0,
+                        help="most detections per frame, best first (0 = no limit)")
+    detect.add_argument("--interval", type=float, default=0.0,
+                        help="seconds between inferences; frames in between are skipped")
+    detect.add_argument("--watch", action="store_true",
+                        help="keep watching the folder for new images")
+    detect.add_argument("--max-frames", type=int, default=0, help="stop after this many frames")
+    detect.add_argument("--annotate", metavar="DIR",
+                        help="write copies of the frames with labelled boxes drawn")
     detect.add_argument("--camera", default="default", help="camera id put in each message")
     detect.add_argument("--device", default="local", help="device (thing) name in each message")
     detect.add_argument("--json", action="store_true", help="one JSON message per frame")
     detect.set_defaults(handler=cmd_detect)
+
+    model = commands.add_parser("model", help="get, check or convert models")
+    model_commands = model.add_subparsers(dest="model_command", required=True)
+    fetch = model_commands.add_parser("fetch", help=cmd_model_fetch.__doc__)
+    fetch.add_argument("name", nargs="?", default="ssd_mobilenet_v1_coco_quant",
+                       help="a model with a shipped manifest")
+    fetch.add_argument("--dest", help="folder to fill (default: models/NAME)")
+    fetch.add_argument("--url", help="download from here instead of the public origin (a mirror)")
+    fetch.set_defaults(handler=cmd_model_fetch)
+    verify = model_commands.add_parser("verify", help=cmd_model_verify.__doc__)
+    verify.add_argument("folder", help="model folder")
+    verify.set_defaults(handler=cmd_model_verify)
+    convert = model_commands.add_parser("convert", help=cmd_model_convert.__doc__)
+    convert.add_argument("--symbol", required=True, help="the model's -symbol.json file")
+    convert.add_argument("--params", required=True, help="the model's .params file")
+    convert.add_argument("--out", required=True, help="model folder to write")
+    convert.add_argument("--python",
+                         help="a Python with mxnet 1.9.1 (default: $SEESAY_MXNET_PYTHON)")
+    convert.add_argument("--width", type=int, default=512, help="network input width")
+    convert.add_argument("--height", type=int, default=512, help="network input height")
+    convert.add_argument("--labels", default="voc.txt", help="label file (default: VOC's 20)")
+    convert.set_defaults(handler=cmd_model_convert)
 
     aggregate = commands.add_parser("aggregate", help=cmd_aggregate.__doc__)
     aggregate.add_argument("--window", type=float, default=10.0, help="window length, seconds")
@@ -132,6 +323,31 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--hold", type=float, default=10.0, help="scene seconds each photo is held")
     demo.add_argument("--fps", type=float, default=2.0, help="scene frames per second")
     demo.set_defaults(handler=cmd_demo)
+
+    from seesay.paths import project_root
+
+    build = commands.add_parser("build", help=cmd_build.__doc__)
+    build.add_argument("components", nargs="*", metavar="COMPONENT",
+                       help="component names (default: every folder under components/)")
+    build.set_defaults(handler=cmd_build)
+
+    run_component = commands.add_parser("run-component", help=cmd_run_component.__doc__)
+    run_component.add_argument("name", metavar="NAME", help="component name, e.g. com.example.ObjectDetector")
+    run_component.add_argument("--config", type=Path, help="JSON or YAML merged over DefaultConfiguration")
+    run_component.add_argument("--thing-name", default="seesay-local", help="this device's thing name")
+    run_component.add_argument(
+        "--work-dir", type=Path, default=project_root() / ".seesay" / "greengrass",
+        help="nucleus root: packages/ and work/ go here",
+    )
+    run_component.add_argument(
+        "--build-dir", type=Path, default=project_root() / "greengrass-build",
+        help="where `seesay build` gathered recipes/ and artifacts/",
+    )
+    run_component.add_argument(
+        "--reuse-site-packages", action="store_true",
+        help="let Install reuse this Python's packages instead of downloading (offline, tests)",
+    )
+    run_component.set_defaults(handler=cmd_run_component)
     return parser
 
 

@@ -272,7 +272,7 @@ def parse_window_summary(payload: bytes | str | dict[str, Any]) -> WindowSummary
                 best_score=_finite(item.get("bestScore", 0.0), f"{where}.bestScore"),
                 mean_score=None,
                 first_seen=None,
-                last_seen=parse_timestamp(item["lastSeen"]) if "lastSeen" in item else None,
+                last_seen=_time(item, "lastSeen") if "lastSeen" in item else None,
             )
         )
     frames = message.get("frames", 0)

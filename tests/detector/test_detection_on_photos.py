@@ -1,4 +1,4 @@
-"""The default model on real photos, through both runtimes."""
+"""The default model on real photos, through both runtimes, and their parity."""
 
 from __future__ import annotations
 
@@ -36,36 +36,42 @@ def test_pets_photo_has_two_dogs_above_0_7(onnx_detector, images):
         assert 0 <= xmin < xmax <= 1 and 0 <= ymin < ymax <= 1
 
 
-def _photos(images):
-    return [path for path in list_images(images)]
+def _assert_same_detections(onnx_detector, tflite_detector, rgb, name) -> int:
+    onnx = onnx_detector.detect(rgb).detections
+    tflite = tflite_detector.detect(rgb).detections
+    assert [d.label for d in onnx] == [d.label for d in tflite], name
+    for ours, theirs in zip(onnx, tflite):
+        assert abs(ours.score - theirs.score) < 0.01, name
+        assert np.allclose(ours.box, theirs.box, atol=0.02), name
+    return len(onnx)
 
 
 def test_onnx_head_reproduces_tflite_detections(onnx_detector, tflite_detector, images):
     """Same labels in the same order at score >= 0.5, scores within 0.01, on every photo."""
-    compared = 0
-    for photo in _photos(images):
-        rgb = read_image(photo)
-        onnx = onnx_detector.detect(rgb).detections
-        tflite = tflite_detector.detect(rgb).detections
-        assert [d.label for d in onnx] == [d.label for d in tflite], photo.name
-        for ours, theirs in zip(onnx, tflite):
-            assert abs(ours.score - theirs.score) < 0.01, photo.name
-            assert np.allclose(ours.box, theirs.box, atol=0.02), photo.name
-        compared += len(onnx)
+    compared = sum(
+        _assert_same_detections(onnx_detector, tflite_detector, read_image(photo), photo.name)
+        for photo in list_images(images)
+    )
     assert compared >= 8
 
 
-def test_a_pure_red_frame_reaches_the_model_as_red(model_dir, tmp_path):
-    """D06: OpenCV decodes BGR; the model must get RGB."""
-    import cv2
+SKIMAGE_PHOTOS = {
+    "chelsea": "cat",
+    "astronaut": "person",
+    "coffee": "cup",
+    "stereo_motorcycle": "motorcycle",
+}
 
-    from seesay_detector.model import load_model_spec
-    from seesay_detector.preprocess import to_input_tensor
 
-    red_bgr = np.zeros((40, 60, 3), np.uint8)
-    red_bgr[:, :, 2] = 255
-    path = tmp_path / "red.png"
-    cv2.imwrite(str(path), red_bgr)
-    tensor = to_input_tensor(read_image(path), load_model_spec(model_dir).input)
-    assert tensor.dtype == np.uint8 and tensor.shape == (1, 300, 300, 3)
-    assert tuple(tensor[0, 150, 150]) == (255, 0, 0)
+@pytest.mark.parametrize("photo", sorted(SKIMAGE_PHOTOS))
+def test_onnx_head_reproduces_tflite_on_scikit_image_photos(onnx_detector, tflite_detector, photo):
+    """scikit-image's photos ship with the package: no download, and not the shared ones."""
+    from skimage import data
+
+    rgb = getattr(data, photo)()
+    if isinstance(rgb, tuple):  # stereo_motorcycle gives (left, right, disparity)
+        rgb = rgb[0]
+    rgb = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
+    _assert_same_detections(onnx_detector, tflite_detector, rgb, photo)
+    labels = {d.label for d in onnx_detector.detect(rgb).detections}
+    assert SKIMAGE_PHOTOS[photo] in labels

@@ -156,6 +156,12 @@ def fake_clock() -> FakeClock:
 
 
 @pytest.fixture
+def clocks() -> type[FakeClock]:
+    """The :class:`FakeClock` class, for tests that need a fresh clock per example."""
+    return FakeClock
+
+
+@pytest.fixture
 def lambda_context() -> type[LambdaContext]:
     """The :class:`LambdaContext` class."""
     return LambdaContext

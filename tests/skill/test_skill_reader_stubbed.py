@@ -10,6 +10,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import ANY, Stubber
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from seesay_skill.deadline import Deadline
 from seesay_skill.shards import Shard, list_shards, parents_first
@@ -107,18 +109,19 @@ def test_list_shards_follows_next_token_without_the_stream_name(client, stubber)
 
 
 def test_parents_come_before_children() -> None:
+    # Ids chosen so that sorting by id alone would put children first.
     shards = [
-        Shard("shardId-3", "shardId-1", "shardId-2"),  # a merge of 1 and 2
-        Shard("shardId-1", "shardId-0"),
-        Shard("shardId-2", "shardId-0"),
-        Shard("shardId-0"),
-        Shard("shardId-9", "shardId-8"),  # its parent has aged out
+        Shard("shard-0", "shard-a", "shard-c"),  # a merge of a and c
+        Shard("shard-a", "shard-b"),  # a and c: a split of b
+        Shard("shard-c", "shard-b"),
+        Shard("shard-b"),
+        Shard("shard-9", "shard-8"),  # its parent has aged out of the stream
     ]
 
     ordered = [found.shard_id for found in parents_first(shards)]
 
-    assert ordered.index("shardId-0") < ordered.index("shardId-1") < ordered.index("shardId-3")
-    assert ordered.index("shardId-2") < ordered.index("shardId-3")
+    assert ordered.index("shard-b") < ordered.index("shard-a") < ordered.index("shard-0")
+    assert ordered.index("shard-c") < ordered.index("shard-0")
     assert sorted(ordered) == sorted(found.shard_id for found in shards)
 
 
@@ -317,3 +320,54 @@ def test_empty_pages_are_paced_to_the_shard_read_limit(fake_clock) -> None:
     )
 
     assert 9 <= client.calls <= 11
+
+
+window_like = st.fixed_dictionaries(
+    {
+        "windowStart": st.sampled_from(["2025-06-01T11:59:50Z", "yesterday", 5]),
+        "windowEnd": st.sampled_from(["2025-06-01T12:00:00Z", "2025-06-01T11:00:00Z"]),
+        "objects": st.lists(
+            st.dictionaries(
+                st.sampled_from(["objectName", "objectCount", "maxInstances", "lastSeen"]),
+                st.one_of(st.text(max_size=10), st.integers(-2, 5), st.none()),
+            ),
+            max_size=3,
+        ),
+    },
+    optional={"device": st.text(max_size=8), "frames": st.integers(-1, 3)},
+)
+record_data = st.one_of(
+    st.binary(max_size=120),
+    window_like.map(lambda message: json.dumps(message).encode()),
+    st.lists(window_like, min_size=2, max_size=3).map(
+        lambda messages: "".join(json.dumps(message) for message in messages).encode()
+    ),
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],  # a clock class, not state
+)
+@given(payloads=st.lists(record_data, min_size=1, max_size=6))
+def test_any_record_data_is_read_or_counted_never_fatal(payloads: list[bytes], clocks) -> None:
+    """K04, S02: whatever a record holds, the read goes on and accounts for it."""
+    records = [
+        {"SequenceNumber": str(number), "PartitionKey": "kitchen-pi", "Data": payload}
+        for number, payload in enumerate(payloads)
+    ]
+
+    def one_page(call: int):
+        if call == 1:
+            return {"Records": records, "NextShardIterator": "next", "MillisBehindLatest": 0}
+        return {"Records": [], "NextShardIterator": "next", "MillisBehindLatest": 0}
+
+    clock = clocks()
+    result = StreamReader(ScriptedKinesis(one_page), STREAM, sleep=clock.sleep).read(
+        SINCE, Deadline.after(5.0, clock)
+    )
+
+    assert result.caught_up
+    assert result.records == len(payloads)
+    assert result.windows + result.skipped >= len(payloads)

@@ -74,8 +74,10 @@ def _is_count(value: object) -> bool:
 
 
 def object_slot_value(handler_input: HandlerInput) -> str | None:
-    """What was said for the ``object`` slot: the resolved label if Alexa matched one,
-    else the raw value; None when the slot is absent or empty."""
+    """What was said for the ``object`` slot; None when the slot is absent or empty.
+
+    The label Alexa resolved the value to when it matched one, else the raw value.
+    """
     request = handler_input.request_envelope.request
     if not isinstance(request, IntentRequest) or request.intent is None:
         return None
@@ -110,10 +112,10 @@ class WhatDoYouSeeHandler(AbstractRequestHandler):
     def __init__(self, source: SceneSource) -> None:
         self._source = source
 
+    _intents = ("WhatDoYouSeeIntent", "WhatDoYouSee")
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("WhatDoYouSeeIntent")(handler_input) or is_intent_name(
-            "WhatDoYouSee"
-        )(handler_input)
+        return any(is_intent_name(name)(handler_input) for name in self._intents)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         answer = speech.what_i_see(look(handler_input, self._source))
@@ -126,10 +128,10 @@ class WhatDoYouSeeHandler(AbstractRequestHandler):
 class WhatElseHandler(AbstractRequestHandler):
     """"What else?" (or "yes" to hearing the rest): the next page of items."""
 
+    _intents = ("WhatElseIntent", "AMAZON.YesIntent")
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("WhatElseIntent")(handler_input) or is_intent_name(
-            "AMAZON.YesIntent"
-        )(handler_input)
+        return any(is_intent_name(name)(handler_input) for name in self._intents)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         rest = take_rest(handler_input)
@@ -159,7 +161,7 @@ class ObjectQuestionHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         spoken = object_slot_value(handler_input)
-        cleaned = clean_label(spoken) if spoken is not None else None
+        cleaned = clean_label(spoken)
         if spoken is None or cleaned is None:
             return say(
                 handler_input,

@@ -153,7 +153,8 @@ def resolve_label(spoken: str, known: Iterable[str] = ()) -> str | None:
 
     Tries the value itself, then the singulars it may be a plural of, against
     the vocabulary and then ``known`` (labels in the current scene, which may
-    come from another model). Without a match, the cleaned value is returned.
+    come from another model). Without a match, the most likely singular of the
+    cleaned value is returned. None when nothing speakable was said.
     """
     cleaned = clean_label(spoken)
     if cleaned is None:

@@ -6,61 +6,103 @@ import logging
 import os
 import signal
 import sys
-import time
+import threading
 from pathlib import Path
 
 from seesay.component_config import load_settings
 from seesay.paths import default_model_dir
 from seesay.transport import TransportError, select_transport
+from seesay_detector.camera import Backoff
 from seesay_detector.component import DetectorComponent
 from seesay_detector.detector import Detector
-from seesay_detector.frames import SourceStats, iter_images, iter_sources, list_images
-from seesay_detector.model import ModelError
+from seesay_detector.frames import SourceStats
+from seesay_detector.model import ModelError, load_model_spec, verify_checksums
 from seesay_detector.settings import DetectorSettings
+from seesay_detector.sources import FrameSource, open_source
 
 logger = logging.getLogger("seesay_detector")
 
 
-def _frames(settings: DetectorSettings, stats: SourceStats):
+def source_inputs(settings: DetectorSettings) -> list[str]:
+    """What the settings say to detect on: a camera, a video, one image or a folder."""
+    if settings.UseCamera:
+        return [settings.CameraSource]
     if settings.VideoFile:
-        return iter_sources([settings.VideoFile], stats)
+        return [settings.VideoFile]
     folder = Path(settings.ImageDirectory or ".")
-    images = [folder / settings.ImageName] if settings.ImageName else list_images(folder)
-    return iter_images(images, stats)
+    return [str(folder / settings.ImageName) if settings.ImageName else str(folder)]
+
+
+def open_settings_source(
+    settings: DetectorSettings,
+    stats: SourceStats,
+    stop: threading.Event,
+    component: DetectorComponent,
+) -> FrameSource:
+    """The frame source the settings describe, reporting camera status to the component."""
+    return open_source(
+        source_inputs(settings),
+        stats,
+        stop,
+        watch=settings.WatchDirectory and not settings.UseCamera and not settings.VideoFile,
+        camera=settings.UseCamera,
+        interval_s=settings.InferenceInterval,
+        on_status=component.publish_status,
+        backoff=Backoff(settings.ReconnectDelay, settings.ReconnectMaxDelay),
+        frame_timeout_s=settings.CameraTimeout,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     settings = load_settings(DetectorSettings, argv, prog="seesay_detector")
     thing_name = os.environ.get("AWS_IOT_THING_NAME", "local")
+    model_dir = settings.ModelDirectory or default_model_dir()
     try:
+        mismatched = verify_checksums(load_model_spec(model_dir))
+        if mismatched:
+            raise ModelError(f"model files differ from their published SHA-256: {mismatched}")
         detector = Detector(
-            settings.ModelDirectory or default_model_dir(),
+            model_dir,
             backend=settings.Backend,
-            score_threshold=settings.ScoreThreshold,
+            filters=settings.detection_filter(),
+            threads=settings.InferenceThreads,
         )
         transport = select_transport(client_id=f"{thing_name}-detector")
     except (ModelError, TransportError) as error:
         logger.error("cannot start: %s", error)
         return 1
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
     component = DetectorComponent(
-        detector, transport, thing_name, settings.CameraId, settings.PublishResultsOnTopic
+        detector,
+        transport,
+        thing_name,
+        settings.CameraId,
+        topic=settings.PublishResultsOnTopic,
+        status_topic=settings.PublishCameraStatusOnTopic,
     )
     stats = SourceStats()
-    next_due = 0.0
     with transport:
-        for frame in _frames(settings, stats):
-            if stopping:
-                break
-            now = time.monotonic()
-            if now < next_due:
-                time.sleep(next_due - now)
-            component.process(frame)
-            next_due = time.monotonic() + settings.InferenceInterval
-    logger.info("stopped: %d frames published, %d inputs skipped", component.published, stats.skipped)
+        try:
+            source = open_settings_source(settings, stats, stop, component)
+        except ValueError as error:
+            logger.error("cannot start: %s", error)
+            return 1
+        interval = settings.InferenceInterval if source.clock_paced else 0.0
+        try:
+            component.run(source.frames, stop, interval)
+        except KeyboardInterrupt:
+            stop.set()
+    logger.info(
+        "stopped: %d frames published, %d inputs skipped, %d live frames dropped",
+        component.published,
+        stats.skipped,
+        stats.dropped,
+    )
     return 0
 
 

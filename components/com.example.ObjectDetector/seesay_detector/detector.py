@@ -64,7 +64,10 @@ class Detector:
         )
         logger.info(
             "detector ready: model %s, backend %s, %s outputs, score >= %.2f",
-            self.spec.name, backend, self._decoder.convention, self.filters.score_threshold,
+            self.spec.name,
+            backend,
+            self._decoder.convention,
+            self.filters.score_threshold,
         )
 
     def _probe_outputs(self) -> Iterator[dict[str, np.ndarray]]:

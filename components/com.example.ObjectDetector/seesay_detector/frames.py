@@ -131,7 +131,8 @@ def read_image(path: Path) -> np.ndarray:
 def list_images(folder: Path) -> list[Path]:
     """Image files in a folder, sorted by name so a replay is repeatable."""
     return sorted(
-        path for path in folder.iterdir()
+        path
+        for path in folder.iterdir()
         if path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
     )
 

@@ -35,7 +35,9 @@ def named_outputs(
         raise ModelError(f"manifest {where} does not name the {', '.join(missing_roles)} output")
     unknown_roles = sorted(set(wanted) - set(roles))
     if unknown_roles:
-        raise ModelError(f"manifest {where} has unknown role(s) {unknown_roles} (roles: {list(roles)})")
+        raise ModelError(
+            f"manifest {where} has unknown role(s) {unknown_roles} (roles: {list(roles)})"
+        )
     names = {info.name for info in infos}
     absent = [f"{role}={wanted[role]!r}" for role in roles if wanted[role] not in names]
     if absent:
@@ -111,7 +113,7 @@ def valid_count(count: np.ndarray, length: int) -> int:
 
 
 def map_builtin(infos: Sequence[TensorInfo], probe: ProbeOutputs) -> dict[str, str]:
-    """Boxes ``[1,N,4]``, classes ``[1,N]``, scores ``[1,N]`` and count ``[1]`` by shape and meaning."""
+    """Boxes ``[1,N,4]``, classes and scores ``[1,N]``, count ``[1]``, by shape and meaning."""
     boxes = [info.name for info in infos if len(info.shape) == 3 and info.shape[-1] in (4, None)]
     counts = [info.name for info in infos if len(info.shape) <= 1]
     vectors = [info.name for info in infos if len(info.shape) == 2]

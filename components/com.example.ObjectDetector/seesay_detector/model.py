@@ -90,7 +90,9 @@ class ModelSpec:
 def shipped_manifest_names() -> list[str]:
     """Names of the models whose manifests ship with the detector."""
     folder = resources.files("seesay_detector") / "manifests"
-    return sorted(item.name[: -len(".json")] for item in folder.iterdir() if item.name.endswith(".json"))
+    return sorted(
+        item.name[: -len(".json")] for item in folder.iterdir() if item.name.endswith(".json")
+    )
 
 
 def read_shipped_manifest(name: str) -> dict[str, Any]:
@@ -162,8 +164,10 @@ def parse_input(section: Any) -> InputSpec:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ModelError(f"manifest input.{key} must be a positive whole number, not {value!r}")
     choices = {
-        "dtype": INPUT_DTYPES, "channels": CHANNEL_ORDERS,
-        "layout": INPUT_LAYOUTS, "resize": RESIZE_MODES,
+        "dtype": INPUT_DTYPES,
+        "channels": CHANNEL_ORDERS,
+        "layout": INPUT_LAYOUTS,
+        "resize": RESIZE_MODES,
     }
     for key, allowed in choices.items():
         if key in section and section[key] not in allowed:

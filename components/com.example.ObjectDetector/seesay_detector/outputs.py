@@ -82,7 +82,9 @@ class BuiltinDecoder:
         boxes = np.asarray(outputs[self.names["boxes"]], np.float32).reshape(-1, 4)
         classes = np.asarray(outputs[self.names["classes"]], np.float32).reshape(-1)
         scores = np.asarray(outputs[self.names["scores"]], np.float32).reshape(-1)
-        count = valid_count(outputs[self.names["count"]], min(len(boxes), len(classes), len(scores)))
+        count = valid_count(
+            outputs[self.names["count"]], min(len(boxes), len(classes), len(scores))
+        )
         return RawDetections(
             _as_yxyx(boxes[:count], self._box_order),
             _label_indices(classes[:count], self._label_offset),
@@ -95,14 +97,21 @@ class HeadDecoder:
 
     convention = "ssd_head"
 
-    def __init__(self, spec: ModelSpec, section: dict[str, Any], names: dict[str, str],
-                 infos: list[TensorInfo]) -> None:
+    def __init__(
+        self,
+        spec: ModelSpec,
+        section: dict[str, Any],
+        names: dict[str, str],
+        infos: list[TensorInfo],
+    ) -> None:
         if "anchors" not in section:
             raise ModelError("manifest postprocess for an SSD head has no 'anchors' file")
         self.names = names
         self._anchors = np.load(spec.path(section["anchors"])).astype(np.float32)
         if self._anchors.ndim != 2 or self._anchors.shape[1] != 4:
-            raise ModelError(f"anchors {section['anchors']} are {list(self._anchors.shape)}, not [A, 4]")
+            raise ModelError(
+                f"anchors {section['anchors']} are {list(self._anchors.shape)}, not [A, 4]"
+            )
         declared = {info.name: info for info in infos}[names["box_encodings"]].shape[1]
         if declared is not None and declared != len(self._anchors):
             raise ModelError(
@@ -180,13 +189,19 @@ def open_decoder(
 
     if convention == "builtin":
         roles = ("boxes", "classes", "scores", "count")
-        names = (named_outputs(wanted, roles, infos, f"{where}.outputs") if wanted
-                 else map_builtin(infos, probe))
+        names = (
+            named_outputs(wanted, roles, infos, f"{where}.outputs")
+            if wanted
+            else map_builtin(infos, probe)
+        )
         return BuiltinDecoder(names, label_offset, box_order)
     if convention == "gluoncv":
         roles = ("ids", "scores", "boxes")
-        names = (named_outputs(wanted, roles, infos, f"{where}.outputs") if wanted
-                 else map_gluoncv(infos, probe))
+        names = (
+            named_outputs(wanted, roles, infos, f"{where}.outputs")
+            if wanted
+            else map_gluoncv(infos, probe)
+        )
         return GluonCvDecoder(names, label_offset, spec.input.width, spec.input.height)
     roles = ("box_encodings", "class_scores")
     given = {role: section[role] for role in roles if role in section}
@@ -194,8 +209,9 @@ def open_decoder(
     return HeadDecoder(spec, section, names, infos)
 
 
-def to_detections(raw: RawDetections, spec: ModelSpec,
-                  placement: Placement = FULL_INPUT) -> list[Detection]:
+def to_detections(
+    raw: RawDetections, spec: ModelSpec, placement: Placement = FULL_INPUT
+) -> list[Detection]:
     """Clean raw detections into labelled ``(xmin, ymin, xmax, ymax)`` frame fractions.
 
     Drops entries with no label (``???``, out of range), non-finite values or

@@ -110,7 +110,9 @@ def letterbox(rgb: np.ndarray, width: int, height: int) -> tuple[np.ndarray, Pla
     canvas = np.zeros((height, width, 3), dtype=rgb.dtype)
     top, left = (height - new_h) // 2, (width - new_w) // 2
     canvas[top : top + new_h, left : left + new_w] = resized
-    placement = Placement(left / width, top / height, (left + new_w) / width, (top + new_h) / height)
+    placement = Placement(
+        left / width, top / height, (left + new_w) / width, (top + new_h) / height
+    )
     return canvas, placement
 
 

@@ -37,7 +37,9 @@ def non_max_suppression(
     the loop runs at most ``max_detections`` times.
     """
     order = np.argsort(-scores, kind="stable")
-    areas = np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
+    areas = np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(
+        boxes[:, 3] - boxes[:, 1], 0, None
+    )
     kept: list[int] = []
     while order.size and len(kept) < max_detections:
         best, rest = order[0], order[1:]
@@ -68,13 +70,51 @@ def postprocess_head(
     Like TFLite's post-processing: each anchor keeps its best non-background
     class, then one NMS runs across all classes.
     """
-    scores = class_scores.copy()
-    if background_column is not None:
-        scores[:, background_column] = -np.inf
-    classes = scores.argmax(axis=1)
-    best = scores[np.arange(scores.shape[0]), classes]
+    if background_column is None:
+        classes = class_scores.argmax(axis=1)
+    elif background_column == 0:
+        classes = class_scores[:, 1:].argmax(axis=1) + 1  # a view: no copy of the table
+    else:
+        masked = class_scores.copy()
+        masked[:, background_column] = -np.inf
+        classes = masked.argmax(axis=1)
+    best = class_scores[np.arange(class_scores.shape[0]), classes]
 
     candidates = np.flatnonzero(best > candidate_score)
+    kept = _nms_over_best(
+        encodings, anchors_yxhw, scales, candidates, best[candidates], iou_threshold, max_detections
+    )
+    boxes = decode_boxes(encodings[kept], anchors_yxhw[kept], scales)
+    return boxes, classes[kept], best[kept]
+
+
+SHORTLIST = 100
+
+
+def _nms_over_best(
+    encodings: np.ndarray,
+    anchors_yxhw: np.ndarray,
+    scales: tuple[float, float, float, float],
+    candidates: np.ndarray,
+    scores: np.ndarray,
+    iou_threshold: float,
+    max_detections: int,
+) -> np.ndarray:
+    """Anchor indices NMS keeps, best first, decoding only a shortlist of boxes.
+
+    Greedy NMS decides each box by the boxes scoring above it alone, so NMS
+    over the best ``SHORTLIST`` candidates keeps exactly what NMS over all of
+    them keeps, as long as it fills ``max_detections``; otherwise it is run
+    again over every candidate.
+    """
+    if candidates.size > SHORTLIST:
+        # Ties with the last place come along, and index order is kept, so the
+        # shortlist sorts exactly as the full list would.
+        cutoff = -np.partition(-scores, SHORTLIST - 1)[SHORTLIST - 1]
+        top = np.flatnonzero(scores >= cutoff)
+        boxes = decode_boxes(encodings[candidates[top]], anchors_yxhw[candidates[top]], scales)
+        kept = non_max_suppression(boxes, scores[top], iou_threshold, max_detections)
+        if kept.size == max_detections:
+            return candidates[top][kept]
     boxes = decode_boxes(encodings[candidates], anchors_yxhw[candidates], scales)
-    kept = non_max_suppression(boxes, best[candidates], iou_threshold, max_detections)
-    return boxes[kept], classes[candidates][kept], best[candidates][kept]
+    return candidates[non_max_suppression(boxes, scores, iou_threshold, max_detections)]

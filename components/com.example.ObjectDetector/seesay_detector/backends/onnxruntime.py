@@ -12,8 +12,14 @@ from seesay_detector.model import ModelError, ModelSpec
 
 logger = logging.getLogger(__name__)
 
-_DTYPES = {"tensor(uint8)": "uint8", "tensor(float)": "float32", "tensor(int32)": "int32",
-           "tensor(int64)": "int64", "tensor(float16)": "float16", "tensor(int8)": "int8"}
+_DTYPES = {
+    "tensor(uint8)": "uint8",
+    "tensor(float)": "float32",
+    "tensor(int32)": "int32",
+    "tensor(int64)": "int64",
+    "tensor(float16)": "float16",
+    "tensor(int8)": "int8",
+}
 
 
 def _info(arg: onnxruntime.NodeArg) -> TensorInfo:
@@ -33,6 +39,9 @@ class OnnxRuntimeBackend:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # Spinning worker threads keep cores busy between frames; on a small
+        # device that is the time the camera grabber and the publisher need.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = onnxruntime.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"]

@@ -1,0 +1,1 @@
+../../../src/seesay/component_config.py

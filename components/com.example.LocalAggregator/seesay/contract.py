@@ -1,0 +1,1 @@
+../../../src/seesay/contract.py

@@ -1,0 +1,1 @@
+../../../src/seesay/topics.py

@@ -1,0 +1,1 @@
+../../../src/seesay/__init__.py

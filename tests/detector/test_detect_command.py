@@ -1,0 +1,119 @@
+"""`seesay detect` as a user runs it: filters, annotation, interval, and the message schema."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+
+import cv2
+import jsonschema
+import numpy as np
+import pytest
+
+SEESAY = [sys.executable, "-m", "seesay.cli"]
+
+
+def seesay(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*SEESAY, *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def schema(name: str) -> dict:
+    return json.loads((resources.files("seesay") / "schemas" / name).read_text(encoding="utf-8"))
+
+
+def test_every_message_follows_the_shipped_json_schema(images):
+    result = seesay("detect", str(images), "--json")
+    assert result.returncode == 0, result.stderr
+    validator = jsonschema.Draft202012Validator(schema("detections.schema.json"))
+    messages = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(messages) == 8  # every photo in the shared folder
+    for message in messages:
+        validator.validate(message)
+
+
+def test_the_camera_status_schema_matches_the_contract():
+    from seesay.contract import CameraStatus
+    from seesay.timestamps import utc_now
+
+    message = CameraStatus("thing", "porch", "offline", utc_now(), "no frame in 3 reads").to_dict()
+    jsonschema.Draft202012Validator(schema("camera-status.schema.json")).validate(message)
+
+
+def test_annotate_writes_labelled_copies(images, tmp_path):
+    out = tmp_path / "annotated"
+    result = seesay(
+        "detect", str(images / "pets.jpg"), str(images / "grace_hopper.bmp"), "--annotate", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    written = sorted(path.name for path in out.iterdir())
+    assert written == ["grace_hopper.jpg", "pets.jpg"]
+    original = cv2.imread(str(images / "pets.jpg"))
+    annotated = cv2.imread(str(out / "pets.jpg"))
+    assert annotated.shape == original.shape
+    assert np.abs(annotated.astype(int) - original.astype(int)).max() > 100  # boxes drawn
+
+
+def test_filter_flags(images):
+    result = seesay(
+        "detect",
+        str(images / "grace_hopper.bmp"),
+        "--json",
+        "--deny",
+        "tie",
+        "--label-threshold",
+        "person=0.7",
+        "--max-detections",
+        "1",
+    )
+    assert result.returncode == 0, result.stderr
+    (message,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [d["label"] for d in message["detections"]] == ["person"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "complaint"),
+    [
+        (["--allow", "unicorn"], "'unicorn' is not a label"),
+        (["--label-threshold", "dog"], "LABEL=SCORE"),
+    ],
+)
+def test_bad_flags_fail_before_the_first_frame(images, flags, complaint):
+    result = seesay("detect", str(images / "pets.jpg"), *flags)
+    assert result.returncode == 2 and complaint in result.stderr
+
+
+def test_interval_skips_video_frames_by_video_time(images, tmp_path):
+    video = tmp_path / "ten_seconds.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 5.0, (128, 96))
+    frame = cv2.resize(cv2.imread(str(images / "pets.jpg")), (128, 96))
+    for _ in range(50):
+        writer.write(frame)
+    writer.release()
+    result = seesay("detect", str(video), "--json", "--interval", "2")
+    assert result.returncode == 0, result.stderr
+    sources = [json.loads(line)["source"] for line in result.stdout.splitlines()]
+    assert [source.rsplit("#", 1)[1] for source in sources] == ["0", "10", "20", "30", "40"]
+
+
+def test_a_missing_camera_is_reported_offline_and_the_command_stops_cleanly():
+    """Camera device 99 does not exist: one offline line, retries, and Ctrl-C ends it."""
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [*SEESAY, "detect", "camera:99", "--json"],
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(3.0)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert stdout == ""  # no fake "nothing seen" messages while the camera is away
+    assert stderr.count("camera offline: cannot open") == 1
+    assert "Traceback" not in stderr
