@@ -245,6 +245,62 @@ def cmd_run_component(args: argparse.Namespace) -> int:
         return 1
 
 
+def cmd_localstack(args: argparse.Namespace) -> int:
+    """Run the local stack (MQTT broker, Kinesis, IoT rule) until Ctrl-C; other commands use it."""
+    from seesay.localstack.serve import AlreadyRunning, serve
+
+    logging.getLogger("seesay.localstack").setLevel(logging.INFO)
+    try:
+        serve(sys.stdout, args.stream, args.shards)
+    except AlreadyRunning as error:
+        print(f"seesay localstack: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Ask the skill a question in words, as said to Alexa; print its answer."""
+    from seesay.ask import AskError, ask
+    from seesay.invoke import SkillRefused
+
+    logging.getLogger("seesay_skill").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    try:
+        answer = ask(args.utterance, locale=args.locale, devices=args.device, aws=args.aws,
+                     new_session=args.new_session)
+    except AskError as error:
+        print(f"seesay ask: {error}", file=sys.stderr)
+        return 2
+    except SkillRefused as error:
+        print(f"seesay ask: the skill refused the request: {error}", file=sys.stderr)
+        return 1
+    print(answer.speech or "(no speech)")
+    return 0
+
+
+def cmd_skill_invoke(args: argparse.Namespace) -> int:
+    """Run one Alexa request envelope through the skill's handler; print the response as JSON."""
+    import os
+
+    from seesay.invoke import EnvelopeError, SkillRefused, invoke_handler, read_envelope
+    from seesay.localstack.endpoints import read_endpoints
+    from seesay.stream_target import choose_target
+
+    logging.getLogger("seesay_skill").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    try:
+        envelope = read_envelope(args.request)
+    except EnvelopeError as error:
+        print(f"seesay skill invoke: {error}", file=sys.stderr)
+        return 2
+    target = choose_target(os.environ, read_endpoints(), aws=args.aws)
+    try:
+        response = invoke_handler(envelope, target.environment if target else {}, args.budget_ms)
+    except SkillRefused as error:
+        print(f"seesay skill invoke: the skill refused the request: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(response, indent=2, ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seesay", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
@@ -332,9 +388,13 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=cmd_build)
 
     run_component = commands.add_parser("run-component", help=cmd_run_component.__doc__)
-    run_component.add_argument("name", metavar="NAME", help="component name, e.g. com.example.ObjectDetector")
-    run_component.add_argument("--config", type=Path, help="JSON or YAML merged over DefaultConfiguration")
-    run_component.add_argument("--thing-name", default="seesay-local", help="this device's thing name")
+    run_component.add_argument("name", metavar="NAME", help="e.g. com.example.ObjectDetector")
+    run_component.add_argument(
+        "--config", type=Path, help="JSON or YAML merged over DefaultConfiguration"
+    )
+    run_component.add_argument(
+        "--thing-name", default="seesay-local", help="this device's thing name"
+    )
     run_component.add_argument(
         "--work-dir", type=Path, default=project_root() / ".seesay" / "greengrass",
         help="nucleus root: packages/ and work/ go here",
@@ -348,6 +408,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="let Install reuse this Python's packages instead of downloading (offline, tests)",
     )
     run_component.set_defaults(handler=cmd_run_component)
+
+    localstack = commands.add_parser("localstack", help=cmd_localstack.__doc__)
+    localstack.add_argument("--stream", default="seesay-windows", help="Kinesis stream name")
+    localstack.add_argument("--shards", type=int, default=1, help="shards in the stream")
+    localstack.set_defaults(handler=cmd_localstack)
+
+    ask = commands.add_parser("ask", help=cmd_ask.__doc__)
+    ask.add_argument("utterance", metavar="UTTERANCE", help='e.g. "do you see a dog?"')
+    ask.add_argument("--locale", default="en-US", help="interaction model to resolve it with")
+    ask.add_argument("--device", action="append", default=[], metavar="NAME",
+                     help="thing name the skill may speak about (repeatable; default: all)")
+    ask.add_argument("--aws", action="store_true",
+                     help="read the real stream (STREAM_NAME, AWS credentials), not the local stack")
+    ask.add_argument("--new-session", action="store_true",
+                     help="start a new session instead of continuing an open one")
+    ask.set_defaults(handler=cmd_ask)
+
+    skill = commands.add_parser("skill", help="run the Alexa skill's handler locally")
+    skill_commands = skill.add_subparsers(dest="skill_command", required=True)
+    invoke = skill_commands.add_parser("invoke", help=cmd_skill_invoke.__doc__)
+    invoke.add_argument("request", metavar="REQUEST.json", help="request envelope (- for stdin)")
+    invoke.add_argument("--aws", action="store_true",
+                        help="read the real stream even when the local stack is running")
+    invoke.add_argument("--budget-ms", type=float, default=7000.0,
+                        help="time the Lambda context says is left (default: the 7 s timeout)")
+    invoke.set_defaults(handler=cmd_skill_invoke)
     return parser
 
 

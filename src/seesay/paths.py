@@ -48,3 +48,12 @@ def cloud_template() -> Path:
     if configured:
         return Path(configured).expanduser().resolve()
     return project_root() / "cloud" / "template.yaml"
+
+
+def state_dir() -> Path:
+    """Where laptop tools keep what lasts between commands: ``SEESAY_STATE_DIR``,
+    else ``.seesay`` in the project folder."""
+    configured = os.environ.get("SEESAY_STATE_DIR")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return project_root() / ".seesay"

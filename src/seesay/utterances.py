@@ -87,6 +87,13 @@ class InteractionModel:
         prefix = WAKE_PREFIX.pattern.replace("{invocation}", re.escape(self.invocation_name))
         return re.sub(prefix, "", text, count=1).strip()
 
+    def opens_only(self, utterance: str) -> bool:
+        """Whether the utterance only opens the skill ("Alexa, open see say").
+
+        Alexa sends a LaunchRequest for it, not an intent.
+        """
+        return not self._strip_invocation(normalise(utterance))
+
     def resolve(self, utterance: str) -> Resolution:
         """The intent and slots for an utterance (FallbackIntent when nothing fits)."""
         text = self._strip_invocation(normalise(utterance))

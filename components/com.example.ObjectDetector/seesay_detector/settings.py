@@ -53,12 +53,12 @@ class DetectorSettings(ComponentSettings):
     )
     ScoreThreshold: float = Field(0.5, ge=0, le=1, description="minimum score published")
     LabelScoreThresholds: dict[str, float] = Field(
-        default_factory=dict, description='per-label minimum scores, e.g. {"person": 0.6}'
+        {}, description='per-label minimum scores, e.g. {"person": 0.6}'
     )
     AllowLabels: list[str] = Field(
-        default_factory=list, description="publish only these labels; empty = all"
+        [], description="publish only these labels; empty = all"
     )
-    DenyLabels: list[str] = Field(default_factory=list, description="never publish these labels")
+    DenyLabels: list[str] = Field([], description="never publish these labels")
     MinBoxArea: float = Field(
         0.0, ge=0, le=1, description="smallest box published, as a fraction of the frame area"
     )

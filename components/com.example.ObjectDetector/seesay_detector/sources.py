@@ -5,6 +5,7 @@ not also a file name, a stream when it is a URL OpenCV can open (RTSP, HTTP),
 and otherwise a path. The inference interval is kept differently per kind:
 video files skip frames by their own time line; images, folders and live
 sources are paced by the clock, and a live source keeps only its newest frame.
+Without an interval, files are read and decoded one or two ahead of detection.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from seesay_detector.camera import (
     parse_camera_target,
 )
 from seesay_detector.frames import VIDEO_SUFFIXES, Frame, SourceStats, iter_sources
+from seesay_detector.prefetch import read_ahead
 from seesay_detector.watch import watch_folder
 
 
@@ -75,6 +77,8 @@ def open_source(
             raise ValueError(f"watching needs exactly one existing folder, not {inputs}")
         return FrameSource(watch_folder(folders[0], stats, stop, poll_s), clock_paced=True)
     frames = iter_sources(list(inputs), stats, video_every_s=interval_s)
+    if interval_s == 0:
+        frames = read_ahead(frames)  # decode the next file while this one is detected
     return FrameSource(_until(stop, frames), clock_paced=not videos_only)
 
 
