@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test install lint build bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+build: $(STAMP)
+	$(BIN)/seesay build
+
 lint: $(STAMP)
 	$(BIN)/cfn-lint cloud/template.yaml
 
 clean:
-	rm -rf $(VENV) greengrass-build .pytest_cache .hypothesis
+	rm -rf $(VENV) greengrass-build components/*/greengrass-build .seesay build .pytest_cache .hypothesis

@@ -420,7 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--device", action="append", default=[], metavar="NAME",
                      help="thing name the skill may speak about (repeatable; default: all)")
     ask.add_argument("--aws", action="store_true",
-                     help="read the real stream (STREAM_NAME, AWS credentials), not the local stack")
+                     help="read the real stream (STREAM_NAME, AWS credentials), not the local one")
     ask.add_argument("--new-session", action="store_true",
                      help="start a new session instead of continuing an open one")
     ask.set_defaults(handler=cmd_ask)

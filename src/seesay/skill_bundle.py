@@ -5,11 +5,12 @@ The zip holds, at its root:
 - ``seesay_skill/``, the skill (``cloud/skill/seesay_skill``);
 - the ``seesay`` modules the skill imports, directly or through each other
   (the message contract and timestamps), found by reading its imports;
-- its dependencies from ``cloud/skill/requirements.txt`` (ask-sdk-core and
-  what that needs), installed with pip for the Lambda's platform: the Python
-  version and architecture are read from ``SkillFunction`` in the template
-  (``Runtime``, ``Architectures``), and only wheels are accepted, so nothing
-  is compiled on this machine.
+- its dependencies: ``cloud/skill/requirements.txt`` (ask-sdk-core) and what
+  they need, at the versions installed in this Python (the versions the tests
+  run with), installed again by pip as wheels for the Lambda's platform. The
+  Python version and architecture are read from ``SkillFunction`` in the
+  template (``Runtime``, ``Architectures``); only wheels are accepted, so
+  nothing is compiled on this machine.
 
 boto3 and botocore are left out: every Lambda Python runtime provides them.
 
@@ -39,6 +40,7 @@ import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from importlib.metadata import Distribution, PackageNotFoundError, distribution
 from pathlib import Path
 
 from seesay.cfn import load_template
@@ -108,7 +110,7 @@ class Bundle:
     platform: LambdaPlatform
     files: int
     bytes: int
-    distributions: tuple[str, ...]
+    distributions: tuple[str, ...]  # "name version", as packaged
 
 
 def read_requirements(path: Path) -> list[str]:
@@ -117,69 +119,78 @@ def read_requirements(path: Path) -> list[str]:
     return [line for line in lines if line]
 
 
+def dependency_closure(requirements: list[str]) -> list[Distribution]:
+    """The installed distributions ``requirements`` need, theirs included.
+
+    Taken from this Python's site-packages: the versions the tests run with.
+    Distributions the Lambda runtime provides are left out.
+    """
+    from packaging.requirements import Requirement
+
+    pending = [Requirement(line) for line in requirements]
+    found: dict[str, Distribution] = {}
+    while pending:
+        requirement = pending.pop()
+        key = canonical_name(requirement.name)
+        if key in found or key in RUNTIME_PROVIDED:
+            continue
+        try:
+            installed = distribution(requirement.name)
+        except PackageNotFoundError as error:
+            raise BundleError(
+                f"{requirement.name} is not installed in {sys.prefix}; install the project first"
+            ) from error
+        if not requirement.specifier.contains(installed.version, prereleases=True):
+            raise BundleError(f"{requirement.name} {installed.version} is installed, "
+                              f"the skill needs {requirement}")
+        found[key] = installed
+        for line in installed.requires or []:
+            needed = Requirement(line)
+            if needed.marker is None or needed.marker.evaluate({"extra": ""}):
+                pending.append(needed)
+    return sorted(found.values(), key=lambda item: canonical_name(item.metadata["Name"]))
+
+
 def pip_install_command(
-    requirements: list[str], target: Path, lambda_platform: LambdaPlatform
+    pins: list[str], target: Path, lambda_platform: LambdaPlatform
 ) -> list[str]:
-    """The pip command that installs ``requirements`` into ``target`` for the function."""
+    """The pip command that installs exactly ``pins`` into ``target`` for the function."""
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--target", str(target), "--only-binary=:all:", "--implementation", "cp",
+        "--target", str(target), "--no-deps", "--only-binary=:all:", "--implementation", "cp",
         "--python-version", lambda_platform.python_version, "--no-compile",
     ]
     for tag in lambda_platform.pip_platforms:
         command += ["--platform", tag]
-    return command + requirements
+    return command + pins
 
 
-def install_with_pip(requirements: list[str], target: Path, lambda_platform: LambdaPlatform):
-    """Install the dependencies for the function's platform; their distribution names."""
-    command = pip_install_command(requirements, target, lambda_platform)
-    logger.info("installing %s for Python %s on %s", ", ".join(requirements),
+def install_with_pip(
+    distributions: list[Distribution], target: Path, lambda_platform: LambdaPlatform
+) -> None:
+    """Install the same versions as wheels for the function's platform."""
+    pins = [f"{item.metadata['Name']}=={item.version}" for item in distributions]
+    logger.info("installing %s for Python %s on %s", ", ".join(pins),
                 lambda_platform.python_version, lambda_platform.machine)
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    completed = subprocess.run(
+        pip_install_command(pins, target, lambda_platform),
+        capture_output=True, text=True, check=False,
+    )
     if completed.returncode != 0:
-        raise BundleError(f"pip could not install {' '.join(requirements)}:\n"
-                          f"{completed.stderr.strip()}")
+        raise BundleError(f"pip could not install {' '.join(pins)}:\n{completed.stderr.strip()}")
     shutil.rmtree(target / "bin", ignore_errors=True)  # console scripts are of no use in Lambda
-    for name in RUNTIME_PROVIDED:
-        for folder in target.glob(f"{name}*"):
-            shutil.rmtree(folder, ignore_errors=True)
-    return tuple(sorted(folder.name.split("-")[0] for folder in target.glob("*.dist-info")))
 
 
-def copy_installed(requirements: list[str], target: Path) -> tuple[str, ...]:
-    """Copy the dependencies and theirs from this Python's site-packages; their names."""
-    from importlib.metadata import PackageNotFoundError, distribution
-
-    from packaging.requirements import Requirement
-
-    pending = [Requirement(line) for line in requirements]
-    copied: dict[str, str] = {}
-    while pending:
-        requirement = pending.pop()
-        key = _canonical(requirement.name)
-        if key in copied or key in RUNTIME_PROVIDED:
-            continue
-        try:
-            found = distribution(requirement.name)
-        except PackageNotFoundError as error:
-            raise BundleError(f"{requirement.name} is not installed in {sys.prefix}") from error
-        if not requirement.specifier.contains(found.version, prereleases=True):
-            raise BundleError(f"{requirement.name} {found.version} is installed, "
-                              f"the skill needs {requirement}")
-        copied[key] = found.metadata["Name"]
-        for file in found.files or []:
+def copy_installed(distributions: list[Distribution], target: Path) -> None:
+    """Copy the distributions' files from this Python's site-packages."""
+    for item in distributions:
+        for file in item.files or []:
             relative = Path(str(file))
             if relative.parts[0] == ".." or _skipped(relative):
-                continue
+                continue  # console scripts, and caches of this interpreter
             destination = target / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(found.locate_file(file), destination)
-        for line in found.requires or []:
-            needed = Requirement(line)
-            if needed.marker is None or needed.marker.evaluate({"extra": ""}):
-                pending.append(needed)
-    return tuple(sorted(copied.values(), key=str.lower))
+            shutil.copyfile(item.locate_file(file), destination)
 
 
 def shared_modules(skill_dir: Path, source_root: Path) -> list[Path]:
@@ -285,10 +296,11 @@ def build_bundle(
 
     with tempfile.TemporaryDirectory(prefix="seesay-skill-") as staging_name:
         staging = Path(staging_name)
+        distributions = dependency_closure(requirements)
         if from_installed:
-            distributions = copy_installed(requirements, staging)
+            copy_installed(distributions, staging)
         else:
-            distributions = install_with_pip(requirements, staging, lambda_platform)
+            install_with_pip(distributions, staging, lambda_platform)
         _copy_tree(skill_dir, staging / "seesay_skill")
         for module in shared_modules(skill_dir, source_root):
             destination = staging / module.relative_to(source_root)
@@ -304,7 +316,8 @@ def build_bundle(
         files, size = write_zip(staging, out)
 
     logger.info("wrote %s: %d files, %.1f MB", out, files, size / 1e6)
-    return Bundle(out, lambda_platform, files, size, distributions)
+    names = tuple(f"{item.metadata['Name']} {item.version}" for item in distributions)
+    return Bundle(out, lambda_platform, files, size, names)
 
 
 def _copy_tree(source: Path, destination: Path) -> None:
@@ -315,7 +328,8 @@ def _skipped(relative: Path) -> bool:
     return bool(SKIPPED_PARTS.intersection(relative.parts)) or relative.suffix in SKIPPED_SUFFIXES
 
 
-def _canonical(name: str) -> str:
+def canonical_name(name: str) -> str:
+    """A distribution name as package indexes compare them."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
 

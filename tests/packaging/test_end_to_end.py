@@ -18,11 +18,13 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from seesay.localstack.stack import LocalStack
 from seesay.packaging.component_store import ComponentStore
 from seesay.packaging.lifecycle import prepare, reuse_site_packages
 from seesay.topics import windows_topic
@@ -108,6 +110,13 @@ class PipelineRun:
     aggregator_output: str
     aggregator_code: int | None
     environment: dict
+
+
+@pytest.fixture(scope="module")
+def local_stack():
+    """A stack of this module's own: moto keeps streams per process, so the name is unique."""
+    with LocalStack(stream_name=f"seesay-windows-{uuid.uuid4().hex[:8]}") as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")

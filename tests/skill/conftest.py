@@ -183,3 +183,63 @@ def request_time() -> datetime:
 def alexa_fixtures() -> Path:
     """The folder of Alexa request envelopes."""
     return ALEXA_FIXTURES
+
+
+# Variables that would point the laptop commands at a stream; cleared for every test
+# that uses them, so nothing but the test's own endpoints is ever read.
+STREAM_VARIABLES = (
+    "SKILL_ID", "STREAM_NAME", "KINESIS_ENDPOINT_URL", "SEESAY_DEVICES", "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
+)
+
+
+class StandInStack:
+    """A started local stack as the endpoints file records it, on the test's moto server."""
+
+    def __init__(self, kinesis_endpoint: str, stream_name: str) -> None:
+        self.mqtt_url = "mqtt://127.0.0.1:1"
+        self.kinesis_endpoint = kinesis_endpoint
+        self.stream_name = stream_name
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "SEESAY_TRANSPORT": "mqtt",
+            "SEESAY_MQTT_URL": self.mqtt_url,
+            "KINESIS_ENDPOINT_URL": self.kinesis_endpoint,
+            "STREAM_NAME": self.stream_name,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+        }
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty state folder for the laptop commands, and no stream settings inherited."""
+    folder = tmp_path / "state"
+    monkeypatch.setenv("SEESAY_STATE_DIR", str(folder))
+    for name in STREAM_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    return folder
+
+
+@pytest.fixture
+def local_stack_stream(state_dir: Path, moto_endpoint: str, make_stream) -> str:
+    """A one-shard stream on the moto server, recorded as a running local stack's; its name."""
+    from seesay.localstack.endpoints import write_endpoints
+
+    stream = make_stream(1)
+    write_endpoints(StandInStack(moto_endpoint, stream))
+    return stream
+
+
+@pytest.fixture
+def recent_window() -> Callable[..., dict[str, Any]]:
+    """:func:`window_message` for a window that ended ``age_s`` seconds before the real now."""
+
+    def build(age_s: float = 10.0, **fields: Any) -> dict[str, Any]:
+        end = datetime.now(timezone.utc) - timedelta(seconds=age_s)
+        return window_message(end=end, **fields)
+
+    return build

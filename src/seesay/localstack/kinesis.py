@@ -43,7 +43,13 @@ class LocalKinesis:
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
         client = kinesis_client(self.endpoint_url)
-        client.create_stream(StreamName=self.stream_name, ShardCount=self.shard_count)
+        try:
+            client.create_stream(StreamName=self.stream_name, ShardCount=self.shard_count)
+        except client.exceptions.ResourceInUseException:
+            # moto keeps its state per process: a stack started earlier in this
+            # process left the stream behind. A new stack starts empty.
+            client.delete_stream(StreamName=self.stream_name, EnforceConsumerDeletion=True)
+            client.create_stream(StreamName=self.stream_name, ShardCount=self.shard_count)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             summary = client.describe_stream_summary(StreamName=self.stream_name)
@@ -62,6 +68,10 @@ class LocalKinesis:
 
     def stop(self) -> None:
         if self._server is not None:
+            try:
+                self.client().delete_stream(StreamName=self.stream_name)
+            except Exception as error:  # the server is going away anyway
+                logger.debug("could not delete stream %s: %s", self.stream_name, error)
             self._server.stop()
             self._server = None
             logger.info("Kinesis endpoint on %s stopped", self.endpoint_url)

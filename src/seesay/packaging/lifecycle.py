@@ -154,6 +154,7 @@ class PreparedComponent:
 
 
 def _script_of(step: Any, name: str) -> tuple[str, dict[str, Any], float | None]:
+    """A step's script, its own Setenv and its Timeout; refuses what is not emulated."""
     if isinstance(step, str):
         return step, {}, None
     if not isinstance(step, dict) or not isinstance(get_key(step, "Script"), str):
@@ -163,9 +164,8 @@ def _script_of(step: Any, name: str) -> tuple[str, dict[str, Any], float | None]
     if get_key(step, "SkipIf") is not None:
         raise LifecycleError(f"lifecycle step {name} has a SkipIf, which is not supported here")
     timeout = get_key(step, "Timeout")
-    return get_key(step, "Script"), dict(get_key(step, "Setenv", None) or {}), (
-        float(timeout) if timeout is not None else None
-    )
+    setenv = dict(get_key(step, "Setenv", None) or {})
+    return get_key(step, "Script"), setenv, None if timeout is None else float(timeout)
 
 
 def _wait(

@@ -16,6 +16,11 @@ from seesay.transport.base import MessageHandler, Transport, TransportError
 logger = logging.getLogger(__name__)
 
 
+def _reason(error: Exception) -> str:
+    """The SDK's errors keep their text in ``message``; some have an empty str()."""
+    return getattr(error, "message", None) or str(error) or type(error).__name__
+
+
 class IpcTransport(Transport):
     """Transport over the nucleus' IPC socket."""
 
@@ -32,7 +37,7 @@ class IpcTransport(Transport):
         try:
             client = GreengrassCoreIPCClientV2()
         except Exception as error:  # the SDK raises several unrelated types
-            raise TransportError(f"cannot connect to the Greengrass nucleus: {error}") from error
+            raise TransportError(f"cannot connect to the Greengrass nucleus: {_reason(error)}") from error
         logger.info("connected to the Greengrass nucleus over IPC")
         return cls(client)
 
@@ -43,7 +48,7 @@ class IpcTransport(Transport):
         try:
             self._client.publish_to_topic(topic=topic, publish_message=message)
         except Exception as error:
-            raise TransportError(f"IPC publish to {topic!r} failed: {error}") from error
+            raise TransportError(f"IPC publish to {topic!r} failed: {_reason(error)}") from error
 
     def subscribe(self, topic: str, handler: MessageHandler) -> None:
         def on_event(event: Any) -> None:
@@ -63,7 +68,7 @@ class IpcTransport(Transport):
                 topic=topic, on_stream_event=on_event, on_stream_error=on_error
             )
         except Exception as error:
-            raise TransportError(f"IPC subscribe to {topic!r} failed: {error}") from error
+            raise TransportError(f"IPC subscribe to {topic!r} failed: {_reason(error)}") from error
         logger.info("subscribed to %s over IPC", topic)
 
     def publish_to_cloud(self, topic: str, payload: bytes) -> None:
@@ -74,7 +79,7 @@ class IpcTransport(Transport):
                 topic_name=topic, qos=QOS.AT_LEAST_ONCE, payload=payload
             )
         except Exception as error:
-            raise TransportError(f"IoT Core publish to {topic!r} failed: {error}") from error
+            raise TransportError(f"IoT Core publish to {topic!r} failed: {_reason(error)}") from error
 
     def close(self) -> None:
         self._client.close()
