@@ -23,6 +23,11 @@ test: $(STAMP)
 build: $(STAMP)
 	$(BIN)/seesay build
 
+bench: $(STAMP)
+	$(BIN)/python bench/bench_detector.py
+	$(BIN)/python bench/bench_aggregator.py
+	$(BIN)/python bench/bench_skill.py
+
 lint: $(STAMP)
 	$(BIN)/cfn-lint cloud/template.yaml
 

@@ -1,4 +1,4 @@
-"""The ``seesay`` command line."""
+"""seesay: a camera at the edge sees, a voice assistant says what it sees."""
 
 from __future__ import annotations
 
