@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint build bench clean
+.PHONY: demo test install lint build skill-package bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ test: $(STAMP)
 
 build: $(STAMP)
 	$(BIN)/seesay build
+
+skill-package: $(STAMP)
+	$(BIN)/python -m seesay.skill_bundle --out build/skill.zip
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_detector.py

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import platform
@@ -122,6 +123,7 @@ class Row:
     latencies_ms: list[float]
     read: list[int]
     caught_up: int
+    answer: str
 
     def cells(self) -> list[str]:
         ordered = sorted(self.latencies_ms)
@@ -172,17 +174,20 @@ def fill(client: Any, stream: str, records: int) -> float:
     return time.perf_counter() - started
 
 
-def measure(handler, runs: int) -> list[float]:
-    """Latencies in milliseconds of ``runs`` fresh "what do you see?" requests."""
+def measure(handler, runs: int) -> tuple[list[float], str]:
+    """Latencies in milliseconds of ``runs`` fresh "what do you see?" requests, and the
+    last answer's speech."""
     latencies = []
+    speech = ""
     for _ in range(runs):
         envelope = Conversation(skill_id=SKILL_ID).intent("WhatDoYouSeeIntent")
         started = time.perf_counter()
         response = handler(envelope, LocalLambdaContext(LAMBDA_TIMEOUT_MS))
         latencies.append((time.perf_counter() - started) * 1000)
-        if not response["response"]["outputSpeech"]["text"]:
+        speech = response["response"]["outputSpeech"]["text"]
+        if not speech:
             raise RuntimeError("the skill answered without speech")
-    return latencies
+    return latencies, speech
 
 
 def run_design(settings: Settings, design: str, records: int, shards: int, runs: int) -> Row:
@@ -195,10 +200,10 @@ def run_design(settings: Settings, design: str, records: int, shards: int, runs:
     handler(Conversation(skill_id=SKILL_ID).intent("WhatDoYouSeeIntent"),
             LocalLambdaContext(1600))  # warm: connection open, shards listed
     reader.results.clear()
-    latencies = measure(handler, runs)
+    latencies, speech = measure(handler, runs)
     return Row(records, shards, design, latencies,
                [result.records for result in reader.results],
-               sum(result.caught_up for result in reader.results))
+               sum(result.caught_up for result in reader.results), speech)
 
 
 def machine() -> str:
@@ -221,8 +226,6 @@ def main() -> None:
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-    import logging
-
     logging.getLogger("seesay_skill").setLevel(logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
@@ -260,8 +263,14 @@ def main() -> None:
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---:" if index in (0, 1, 3, 4, 5, 6) else "---"
                          for index in range(len(header))) + "|")
-    for row in sorted(rows, key=lambda row: (row.records, row.shards, row.design != "seesay")):
+    ordered = sorted(rows, key=lambda row: (row.records, row.shards, row.design != "seesay"))
+    for row in ordered:
         print("| " + " | ".join(row.cells()) + " |")
+    print("\nWhat the skill said when reading stopped at the deadline:\n")
+    for row in ordered:
+        if row.caught_up < len(row.latencies_ms):
+            print(f"- {row.records:,} records, {row.shards} shard(s), {row.design}: "
+                  f"\"{row.answer[:160]}\"")
     print(f"\n{time.perf_counter() - started:.0f} s in all.")
 
 

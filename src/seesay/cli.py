@@ -261,12 +261,12 @@ def cmd_localstack(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     """Ask the skill a question in words, as said to Alexa; print its answer."""
     from seesay.ask import AskError, ask
-    from seesay.invoke import SkillRefused
+    from seesay.invoke import SkillRefused, skill_log_level
 
-    logging.getLogger("seesay_skill").setLevel(logging.INFO if args.verbose else logging.WARNING)
     try:
-        answer = ask(args.utterance, locale=args.locale, devices=args.device, aws=args.aws,
-                     new_session=args.new_session)
+        with skill_log_level(logging.INFO if args.verbose else logging.WARNING):
+            answer = ask(args.utterance, locale=args.locale, devices=args.device, aws=args.aws,
+                         new_session=args.new_session)
     except AskError as error:
         print(f"seesay ask: {error}", file=sys.stderr)
         return 2
@@ -281,11 +281,12 @@ def cmd_skill_invoke(args: argparse.Namespace) -> int:
     """Run one Alexa request envelope through the skill's handler; print the response as JSON."""
     import os
 
-    from seesay.invoke import EnvelopeError, SkillRefused, invoke_handler, read_envelope
+    from seesay.invoke import (
+        EnvelopeError, SkillRefused, invoke_handler, read_envelope, skill_log_level,
+    )
     from seesay.localstack.endpoints import read_endpoints
     from seesay.stream_target import choose_target
 
-    logging.getLogger("seesay_skill").setLevel(logging.INFO if args.verbose else logging.WARNING)
     try:
         envelope = read_envelope(args.request)
     except EnvelopeError as error:
@@ -293,7 +294,10 @@ def cmd_skill_invoke(args: argparse.Namespace) -> int:
         return 2
     target = choose_target(os.environ, read_endpoints(), aws=args.aws)
     try:
-        response = invoke_handler(envelope, target.environment if target else {}, args.budget_ms)
+        with skill_log_level(logging.INFO if args.verbose else logging.WARNING):
+            response = invoke_handler(
+                envelope, target.environment if target else {}, args.budget_ms
+            )
     except SkillRefused as error:
         print(f"seesay skill invoke: the skill refused the request: {error}", file=sys.stderr)
         return 1

@@ -11,6 +11,7 @@ shaped like an Alexa request envelope at all.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -106,6 +107,18 @@ def applied_environment(variables: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextmanager
+def skill_log_level(level: int) -> Iterator[None]:
+    """Log the skill at ``level`` for the duration (Lambda logs it at INFO)."""
+    skill_logger = logging.getLogger("seesay_skill")
+    saved = skill_logger.level
+    skill_logger.setLevel(level)
+    try:
+        yield
+    finally:
+        skill_logger.setLevel(saved)
 
 
 def invoke_handler(

@@ -86,7 +86,7 @@ def read_endpoints(path: Path | None = None) -> dict[str, Any] | None:
     """The running stack's endpoints, or None when no stack is running.
 
     None also when the file is unreadable or its stack's process has gone; both
-    are logged once, at WARNING, with the file's name.
+    are logged at WARNING with the file's name.
     """
     path = path or endpoints_path()
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from typing import TextIO
 
 from seesay.localstack.endpoints import read_endpoints, remove_endpoints, write_endpoints
@@ -59,7 +60,7 @@ def serve(
     print("local stack stopped", file=out, flush=True)
 
 
-def _stop_on_sigterm(stop: threading.Event):
+def _stop_on_sigterm(stop: threading.Event) -> Callable[[], object]:
     """Make SIGTERM set ``stop`` (main thread only); returns how to undo it."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
