@@ -9,14 +9,14 @@ is already clean (see :mod:`seesay_skill.labels`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from seesay.contract import WindowSummary
 from seesay.timestamps import utc_now
 from seesay_skill.deadline import Deadline
 from seesay_skill.labels import clean_label, clean_name
-from seesay_skill.stream_reader import ReadResult, StreamReader
+from seesay_skill.stream_reader import ReadResult, StreamReader, StreamUnavailable
 
 CURRENT = "current"
 STALE = "stale"
@@ -106,10 +106,40 @@ class SceneSource:
         self._clock = clock
 
     def look(self, now: datetime, deadline: Deadline) -> Scene:
-        """The scene as of ``now`` (aware UTC), reading until ``deadline`` at the latest."""
-        since = min(now, self._clock()) - timedelta(seconds=self._lookback_seconds)
-        result = self._reader.read(since, deadline)
-        return build_scene(result, now, self._stale_seconds, self._lookback_seconds)
+        """The scene as of ``now`` (aware UTC), reading until ``deadline`` at the latest.
+
+        The newest windows are read first: what the cameras see now must not
+        wait behind minutes of older records, which only tell when a label was
+        last seen and which cameras have gone quiet. If the deadline stops the
+        second, older read, the first read's findings still stand, and a
+        camera known only from the part of the older read that was reached
+        is said to be quiet for at least ``stale_seconds``, not for longer
+        than is known.
+        """
+        reference = min(now, self._clock())
+        recent = self._reader.read(reference - timedelta(seconds=self._stale_seconds), deadline)
+        result, uncertain = recent, frozenset()
+        if recent.caught_up and not deadline.expired():
+            try:
+                history = self._reader.read(
+                    reference - timedelta(seconds=self._lookback_seconds), deadline
+                )
+            except StreamUnavailable:
+                history = None
+            if history is not None:
+                if not history.caught_up:
+                    uncertain = frozenset(set(history.latest) - set(recent.latest))
+                result.merge(history)
+                result.caught_up = True  # the part that decides what is seen now is complete
+        scene = build_scene(result, now, self._stale_seconds, self._lookback_seconds)
+        if not uncertain:
+            return scene
+        views = tuple(
+            replace(view, age_seconds=min(view.age_seconds, self._stale_seconds + 1))
+            if (view.device, view.camera) in uncertain else view
+            for view in scene.views
+        )
+        return replace(scene, views=views)
 
 
 def build_scene(

@@ -82,6 +82,21 @@ class ReadResult:
             if label not in self.label_last_seen or seen_at > self.label_last_seen[label]:
                 self.label_last_seen[label] = seen_at
 
+    def merge(self, other: ReadResult) -> None:
+        """Take in another read's findings (a read of an overlapping time span)."""
+        for key, summary in other.latest.items():
+            current = self.latest.get(key)
+            if current is None or summary.window_end > current.window_end:
+                self.latest[key] = summary
+        for label, seen_at in other.label_last_seen.items():
+            if label not in self.label_last_seen or seen_at > self.label_last_seen[label]:
+                self.label_last_seen[label] = seen_at
+        for counter in ("pages", "records", "windows", "skipped", "ignored", "throttled",
+                        "reacquired", "errors"):
+            setattr(self, counter, getattr(self, counter) + getattr(other, counter))
+        self.shards = max(self.shards, other.shards)
+        self.caught_up = self.caught_up and other.caught_up
+
 
 @dataclass
 class _ShardCursor:
