@@ -145,17 +145,42 @@ def cmd_model_convert(args: argparse.Namespace) -> int:
 
 def cmd_aggregate(args: argparse.Namespace) -> int:
     """Fold detection JSON lines from stdin into windows; print one line per window."""
+    from seesay.component_config import ConfigError, validate_settings
     from seesay.contract import MessageError, parse_detection_frame
+    from seesay_aggregator.payload import encode_summary
+    from seesay_aggregator.settings import AggregatorSettings
     from seesay_aggregator.window import TumblingWindows
 
+    flags = {"WindowSeconds": "--window", "MinCount": "--min-count",
+             "AllowedLatenessSeconds": "--lateness", "MinScore": "--min-score",
+             "MaxFutureSeconds": "--max-future"}
+    try:
+        settings = validate_settings(AggregatorSettings, {
+            "WindowSeconds": args.window, "MinCount": args.min_count,
+            "AllowedLatenessSeconds": args.lateness, "MinScore": args.min_score,
+            "MaxFutureSeconds": args.max_future,
+        })
+    except ConfigError as error:
+        message = str(error)
+        for key, flag in flags.items():
+            message = message.replace(f"{key}:", f"{flag}:")
+        print(f"seesay aggregate: {message}", file=sys.stderr)
+        return 2
     windows = TumblingWindows(
-        width_s=args.window,
-        min_count=args.min_count,
-        allowed_lateness_s=args.lateness,
-        min_score=args.min_score,
+        width_s=settings.WindowSeconds,
+        min_count=settings.MinCount,
+        allowed_lateness_s=settings.AllowedLatenessSeconds,
+        min_score=settings.MinScore,
+        max_future_s=settings.MaxFutureSeconds,
     )
+
+    def emit(summaries) -> None:
+        for summary in summaries:
+            sys.stdout.write(encode_summary(summary).decode("utf-8") + "\n")
+        sys.stdout.flush()
+
     malformed = 0
-    for number, line in enumerate(sys.stdin, start=1):
+    for number, line in enumerate(sys.stdin.buffer, start=1):
         if not line.strip():
             continue
         try:
@@ -164,14 +189,14 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
             malformed += 1
             print(f"seesay aggregate: line {number} skipped: {error}", file=sys.stderr)
             continue
-        for summary in windows.add(frame):
-            print(summary.to_json(), flush=True)
-    for summary in windows.flush():
-        print(summary.to_json(), flush=True)
-    if malformed or windows.stats.late_frames:
+        emit(windows.add(frame))
+    emit(windows.flush())
+    stats = windows.stats
+    if malformed or stats.late_frames or stats.future_frames:
         print(
             f"seesay aggregate: {malformed} malformed line(s), "
-            f"{windows.stats.late_frames} late frame(s) dropped",
+            f"{stats.late_frames} late frame(s) dropped, "
+            f"{stats.future_frames} frame(s) from the future refused",
             file=sys.stderr,
         )
     return 0
@@ -226,7 +251,15 @@ def cmd_run_component(args: argparse.Namespace) -> int:
     )
 
     logging.getLogger("seesay.packaging").setLevel(logging.INFO)
+    from seesay.localstack.endpoints import read_endpoints
+
     environment = dict(os.environ)
+    running = read_endpoints()
+    if running is not None and "SEESAY_MQTT_URL" not in environment:
+        # A `seesay localstack` is up: the component talks to its broker.
+        environment["SEESAY_MQTT_URL"] = running["mqtt_url"]
+        print(f"seesay run-component: using the local stack at {running['mqtt_url']}",
+              file=sys.stderr)
     if args.reuse_site_packages:
         environment.update(reuse_site_packages())
     try:
@@ -373,6 +406,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     aggregate.add_argument("--lateness", type=float, default=0.0, help="allowed lateness, seconds")
     aggregate.add_argument("--min-score", type=float, default=0.0, help="ignore lower scores")
+    aggregate.add_argument(
+        "--max-future", type=float, default=300.0,
+        help="refuse frames stamped more than this many seconds ahead of the clock",
+    )
     aggregate.set_defaults(handler=cmd_aggregate)
 
     demo = commands.add_parser("demo", help=cmd_demo.__doc__)

@@ -12,18 +12,47 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 Settings = TypeVar("Settings", bound=BaseModel)
 
 
-class ComponentSettings(BaseModel):
-    """Base for component settings: unknown keys are errors, not silently ignored."""
+MAX_TOPIC_BYTES = 256
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+def check_topic(topic: str) -> str:
+    """A topic a component may publish or subscribe to by name: no wildcards.
+
+    Greengrass and IoT Core refuse ``+`` and ``#`` in a publish topic and
+    reserve topics starting with ``$``; catching that at start-up beats
+    failing on every message.
+    """
+    if not topic or not topic.strip():
+        raise ValueError("topic is empty")
+    if "+" in topic or "#" in topic:
+        raise ValueError(f"topic {topic!r} contains a wildcard (+ or #)")
+    if topic.startswith("$"):
+        raise ValueError(f"topic {topic!r} starts with '$', which is reserved")
+    if len(topic.encode("utf-8")) > MAX_TOPIC_BYTES:
+        raise ValueError(f"topic is longer than {MAX_TOPIC_BYTES} bytes")
+    return topic
+
+
+Topic = Annotated[str, AfterValidator(check_topic)]
+
+
+class ComponentSettings(BaseModel):
+    """Base for component settings: unknown keys are errors, not silently ignored.
+
+    Numbers must be finite: an infinite interval or window is never meant.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, frozen=True, allow_inf_nan=False
+    )
 
 
 class ConfigError(ValueError):
@@ -53,6 +82,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"cannot read config file {path}: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"config file {path} is not UTF-8 text: {error.reason}") from error
     try:
         values = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as error:

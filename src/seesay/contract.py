@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,12 @@ from typing import Any
 from seesay.timestamps import format_timestamp, parse_timestamp
 
 DETECTIONS_SCHEMA = "seesay.detections/1"
+MAX_ID_LENGTH = 128
+MAX_LABEL_LENGTH = 100
+UNUSED_LABEL = "???"
+# Frame times outside these years are a broken clock, and beyond them date
+# arithmetic overflows.
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2199
 WINDOW_SCHEMA = "seesay.window/1"
 
 
@@ -161,20 +168,37 @@ def _require(message: dict[str, Any], key: str, kind: type | tuple[type, ...]) -
     return value
 
 
+def _text(value: str, where: str, max_length: int) -> str:
+    """Printable text of bounded length: what ids and labels must be."""
+    value = value.strip()
+    if not value:
+        raise MessageError(f"{where} is empty")
+    if len(value) > max_length:
+        raise MessageError(f"{where} is longer than {max_length} characters")
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            raise MessageError(f"{where} contains the control character U+{ord(char):04X}")
+    return value
+
+
 def _name(message: dict[str, Any], key: str, default: str | None = None) -> str:
+    """A device or camera id: it becomes part of topics and window ids."""
     if default is not None and key not in message:
         return default
-    value = _require(message, key, str).strip()
-    if not value:
-        raise MessageError(f"field {key!r} is empty")
+    value = _text(_require(message, key, str), f"field {key!r}", MAX_ID_LENGTH)
+    if any(char in value for char in "/+#"):
+        raise MessageError(f"field {key!r} contains '/', '+' or '#'")
     return value
 
 
 def _time(message: dict[str, Any], key: str) -> datetime:
     try:
-        return parse_timestamp(_require(message, key, str))
-    except ValueError as error:
+        moment = parse_timestamp(_require(message, key, str))
+    except (ValueError, OverflowError) as error:
         raise MessageError(f"field {key!r}: {error}") from error
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise MessageError(f"field {key!r} is outside {EARLIEST_YEAR}-{LATEST_YEAR}")
+    return moment
 
 
 def _finite(value: Any, where: str) -> float:
@@ -193,6 +217,8 @@ def _decode(payload: bytes | str | dict[str, Any]) -> dict[str, Any]:
         message = json.loads(payload)
     except (ValueError, UnicodeDecodeError) as error:
         raise MessageError(f"not JSON: {error}") from error
+    except RecursionError:
+        raise MessageError("not JSON this component accepts: nested too deeply") from None
     if not isinstance(message, dict):
         raise MessageError("not a JSON object")
     return message
@@ -204,8 +230,9 @@ def parse_detection(item: Any, index: int) -> Detection:
     if not isinstance(item, dict):
         raise MessageError(f"{where} is not an object")
     label = item.get("label")
-    if not isinstance(label, str) or not label.strip():
-        raise MessageError(f"{where}.label is missing or empty")
+    if not isinstance(label, str):
+        raise MessageError(f"{where}.label is missing or not text")
+    label = _text(label, f"{where}.label", MAX_LABEL_LENGTH)
     score = _finite(item.get("score"), f"{where}.score")
     if not 0.0 <= score <= 1.0:
         raise MessageError(f"{where}.score {score} is outside 0..1")
@@ -215,7 +242,7 @@ def parse_detection(item: Any, index: int) -> Detection:
     xmin, ymin, xmax, ymax = (_finite(value, f"{where}.box") for value in box)
     if xmax < xmin or ymax < ymin:
         raise MessageError(f"{where}.box has negative width or height")
-    return Detection(label.strip(), score, (xmin, ymin, xmax, ymax))
+    return Detection(label, score, (xmin, ymin, xmax, ymax))
 
 
 def parse_detection_frame(payload: bytes | str | dict[str, Any]) -> DetectionFrame:
@@ -237,7 +264,12 @@ def parse_detection_frame(payload: bytes | str | dict[str, Any]) -> DetectionFra
         device=_name(message, "device", default="local"),
         camera=_name(message, "camera", default="default"),
         timestamp=_time(message, "timestamp"),
-        detections=tuple(parse_detection(item, index) for index, item in enumerate(items)),
+        detections=tuple(
+            detection
+            for detection in (parse_detection(item, index) for index, item in enumerate(items))
+            # An unused class id's placeholder name is never a thing that was seen.
+            if detection.label != UNUSED_LABEL
+        ),
         source=str(message.get("source", "")),
         frame_size=tuple(frame_size) if frame_size else None,
         inference_ms=None if inference_ms is None else _finite(inference_ms, "inferenceMs"),
@@ -257,8 +289,11 @@ def parse_window_summary(payload: bytes | str | dict[str, Any]) -> WindowSummary
             raise MessageError(f"{where} is not an object")
         name = item.get("objectName")
         count = item.get("objectCount")
+        # Names are kept as sent: readers of summaries clean them for their own
+        # use (speech, displays), and a window is not lost over one odd name.
         if not isinstance(name, str) or not name.strip():
             raise MessageError(f"{where}.objectName is missing or empty")
+        name = name.strip()
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise MessageError(f"{where}.objectCount is not a count")
         instances = item.get("maxInstances", 1)
@@ -266,7 +301,7 @@ def parse_window_summary(payload: bytes | str | dict[str, Any]) -> WindowSummary
             raise MessageError(f"{where}.maxInstances is not a count")
         objects.append(
             ObjectSummary(
-                name=name.strip(),
+                name=name,
                 frame_count=count,
                 max_instances=instances,
                 best_score=_finite(item.get("bestScore", 0.0), f"{where}.bestScore"),

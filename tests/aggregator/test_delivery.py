@@ -105,7 +105,7 @@ def test_a_corrupt_state_file_is_set_aside_not_fatal(tmp_path):
     state.write_text("{half a json")
     restarted = component(RecordingTransport(), state)
     assert restarted.stats.restored_windows == 0
-    assert (tmp_path / "state.corrupt").exists()
+    assert (tmp_path / "state.json.corrupt").exists()
 
 
 def test_g03_a_huge_window_is_trimmed_under_the_iot_core_limit():
@@ -262,3 +262,100 @@ def test_g01_a_refused_subscription_is_retried_not_fatal(caplog):
         aggregator.stop()
     assert transport.subscribed == ["seesay/detections", "seesay/camera-status"]
     assert "accessControl" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\xff\xfe\x00garbage",
+        b'{"windows": [], "outbox": []}',
+        b'{"windows": {"version": 1, "widthSeconds": 10.0, "cameras": [{"device": "d", '
+        b'"camera": "c", "newest": null, "closedUntil": null, "windows": [{"start": '
+        b'"2026-03-01T12:00:00Z", "frames": 3, "labels": [1, 2]}]}]}}',
+        b'{"windows": {"version": 1, "widthSeconds": 10.0, "cameras": [{"device": "d", '
+        b'"camera": "c", "newest": null, "closedUntil": null, "windows": [{"start": '
+        b'"2026-03-01T12:00:03Z", "frames": -5, "labels": {}}]}]}}',
+        b'{"windows": {"version": 1, "widthSeconds": 10.0, "cameras": [{"device": "\\ud800", '
+        b'"camera": "c", "newest": null, "closedUntil": null, "windows": []}]}}',
+    ],
+    ids=["not-utf8", "windows-a-list", "labels-a-list", "impossible-counts", "surrogate-id"],
+)
+def test_a_state_file_that_cannot_be_trusted_is_set_aside(tmp_path, content):
+    state = tmp_path / "aggregator-state.json"
+    state.write_bytes(content)
+    restarted = component(RecordingTransport(), state)
+    assert restarted.stats.restored_windows == 0
+    assert (tmp_path / "aggregator-state.json.corrupt").read_bytes() == content
+
+
+def test_unsendable_saved_summaries_are_dropped_and_the_limit_applies(tmp_path):
+    state = tmp_path / "state.json"
+    good = WindowSummary("thing-7", "front", BASE, BASE + timedelta(seconds=10), 1, (), 2)
+    outbox = ["not json at all", "x" * 300_000] + [good.to_json()] * 5
+    state.write_text(json.dumps({"windows": None, "outbox": outbox}))
+    transport = RecordingTransport()
+    restarted = component(transport, state, outbox_limit=3)
+    restarted._drain_outbox()
+    assert len(transport.cloud) == 3
+    assert restarted.stats.outbox_dropped == 4
+
+
+def test_windows_saved_under_another_width_are_closed_as_they_were(tmp_path):
+    state = tmp_path / "state.json"
+    five = AggregatorComponent(RecordingTransport(), TumblingWindows(width_s=5, min_count=1),
+                               "thing-7", state_file=state)
+    for second in (1, 2, 3):
+        five.on_message("t", message(second, "dog"))
+    transport = RecordingTransport()
+    ten = component(transport, state)
+    ten._drain_outbox()
+    (window,) = transport.cloud
+    assert (window["windowStart"], window["windowEnd"]) == (
+        "2026-03-01T12:00:00.000Z", "2026-03-01T12:00:05.000Z")
+    assert window["frames"] == 3 and ten.windows.open_windows() == 0
+
+
+def test_a_frame_from_a_clock_gone_wrong_does_not_make_real_frames_late():
+    transport = RecordingTransport()
+    aggregator = AggregatorComponent(
+        transport,
+        TumblingWindows(min_count=1, clock=lambda: BASE + timedelta(seconds=30)),
+        "thing-7",
+    )
+    far_future = json.loads(message(1, "cat"))
+    far_future["timestamp"] = "2100-01-01T00:00:00Z"
+    aggregator.on_message("t", json.dumps(far_future).encode())
+    for second in (1, 2, 12):
+        aggregator.on_message("t", message(second, "dog"))
+    assert aggregator.windows.stats.future_frames == 1
+    assert aggregator.windows.stats.late_frames == 0
+    assert transport.cloud[0]["objects"][0]["objectName"] == "dog"
+
+
+@pytest.mark.parametrize(
+    "label", ["\ud800x", "a\nb", "\u202eevil", "z" * 101], ids=["surrogate", "newline", "rtl", "long"]
+)
+def test_labels_that_cannot_be_sent_make_the_frame_malformed_not_the_timer_die(label):
+    transport = RecordingTransport()
+    aggregator = component(transport, None)
+    payload = json.loads(message(1))
+    payload["detections"] = [{"label": label, "score": 0.9, "box": [0, 0, 1, 1]}]
+    aggregator.on_message("t", json.dumps(payload).encode())
+    aggregator.on_message("t", message(2, "dog"))
+    aggregator.stop()
+    assert aggregator.stats.malformed == 1
+    assert [o["objectName"] for o in transport.cloud[0]["objects"]] == ["dog"]
+
+
+def test_the_unused_label_is_never_counted():
+    transport = RecordingTransport()
+    aggregator = component(transport, None)
+    aggregator.on_message("t", message(1, "???", "dog"))
+    aggregator.stop()
+    assert [o["objectName"] for o in transport.cloud[0]["objects"]] == ["dog"]
+
+
+def test_deeply_nested_json_is_malformed_not_a_crash():
+    aggregator = component(RecordingTransport(), None)
+    aggregator.on_message("t", b"[" * 100_000 + b"]" * 100_000)
+    assert aggregator.stats.malformed == 1

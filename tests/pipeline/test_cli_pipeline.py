@@ -87,3 +87,26 @@ def test_detect_with_a_missing_model_fails_clearly(tmp_path, images):
     result = seesay("detect", str(images / "pets.jpg"), "--model", str(tmp_path / "nope"))
     assert result.returncode == 2
     assert "does not exist" in result.stderr
+
+
+def test_aggregate_refuses_impossible_settings_naming_the_flag():
+    for flags, named in [(["--window", "0"], "--window"), (["--window", "inf"], "--window"),
+                         (["--min-count", "0"], "--min-count"), (["--lateness", "nan"], "--lateness"),
+                         (["--min-score", "5"], "--min-score")]:
+        result = seesay("aggregate", *flags, stdin="")
+        assert result.returncode == 2, flags
+        assert named in result.stderr and "Traceback" not in result.stderr
+
+
+def test_aggregate_skips_lines_that_are_not_utf8_or_nested_too_deep():
+    good = ('{"camera": "c", "timestamp": "2026-01-01T00:00:01Z", "detections": '
+            '[{"label": "dog", "score": 0.9, "box": [0, 0, 1, 1]}]}')
+    result = subprocess.run(
+        [*SEESAY, "aggregate", "--min-count", "1"],
+        input=b"\xff\xfe\n" + b"[" * 50_000 + b"]" * 50_000 + b"\n" + good.encode() + b"\n",
+        capture_output=True, timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"2 malformed line(s)" in result.stderr
+    (window,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert window["objects"][0]["objectName"] == "dog"

@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         min_count=settings.MinCount,
         allowed_lateness_s=settings.AllowedLatenessSeconds,
         min_score=settings.MinScore,
+        max_future_s=settings.MaxFutureSeconds,
     )
     try:
         transport = select_transport(client_id=f"{thing_name}-aggregator")

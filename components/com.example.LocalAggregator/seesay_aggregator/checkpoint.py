@@ -41,21 +41,32 @@ class Checkpoint:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return SavedState()
-        except OSError as error:
-            logger.error("cannot read state file %s: %s; starting empty", self.path, error)
+        except (OSError, UnicodeDecodeError) as error:
+            self.set_aside(f"unreadable: {error}")
             return SavedState()
         try:
             data = json.loads(text)
             outbox = data.get("outbox", [])
             if not isinstance(outbox, list) or not all(isinstance(i, str) for i in outbox):
                 raise ValueError("outbox is not a list of messages")
-            return SavedState(windows=data.get("windows"), outbox=outbox)
-        except (ValueError, AttributeError) as error:
-            # A state file we cannot trust is set aside, not silently overwritten.
-            aside = self.path.with_suffix(".corrupt")
-            os.replace(self.path, aside)
-            logger.error("state file %s is unreadable (%s); moved to %s", self.path, error, aside)
+            windows = data.get("windows")
+            if windows is not None and not isinstance(windows, dict):
+                raise ValueError("windows is not an object")
+            return SavedState(windows=windows, outbox=outbox)
+        except (ValueError, AttributeError, RecursionError) as error:
+            self.set_aside(f"not a state file: {error}")
             return SavedState()
+
+    def set_aside(self, reason: str) -> None:
+        """Move a state file that cannot be trusted out of the way, keeping it for people."""
+        aside = self.path.with_name(self.path.name + ".corrupt")
+        try:
+            os.replace(self.path, aside)
+        except OSError as error:
+            logger.error("state file %s is %s; it cannot be moved aside (%s) and is ignored",
+                         self.path, reason, error.strerror or error)
+            return
+        logger.error("state file %s is %s; moved to %s, starting empty", self.path, reason, aside)
 
     def save(self, state: SavedState) -> None:
         """Replace the state file with ``state``."""

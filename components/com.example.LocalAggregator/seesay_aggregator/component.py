@@ -17,12 +17,18 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from seesay.contract import MessageError, WindowSummary, parse_camera_status, parse_detection_frame
+from seesay.contract import (
+    MessageError,
+    WindowSummary,
+    parse_camera_status,
+    parse_detection_frame,
+    parse_window_summary,
+)
 from seesay.topics import CAMERA_STATUS_TOPIC, DETECTIONS_TOPIC, windows_topic
 from seesay.transport import Transport, TransportError
 from seesay_aggregator.checkpoint import Checkpoint, SavedState
-from seesay_aggregator.payload import encode_summary
-from seesay_aggregator.window import TumblingWindows
+from seesay_aggregator.payload import IOT_CORE_MAX_PAYLOAD, encode_summary
+from seesay_aggregator.window import SnapshotWidthMismatch, TumblingWindows
 
 logger = logging.getLogger(__name__)
 
@@ -96,9 +102,19 @@ class AggregatorComponent:
         if saved.windows is not None:
             try:
                 self.windows.restore(saved.windows)
-            except (ValueError, KeyError, TypeError) as error:
-                logger.error("could not restore open windows (%s); starting empty", error)
-        self._outbox.extend(item.encode("utf-8") for item in saved.outbox)
+            except SnapshotWidthMismatch as mismatch:
+                self._close_windows_of_another_width(saved.windows, mismatch)
+            except (ValueError, KeyError, TypeError, AttributeError) as error:
+                self._checkpoint.set_aside(f"not restorable ({error})")
+        for item in saved.outbox:
+            if self._sendable(item):
+                self._outbox.append(item.encode("utf-8"))
+            else:
+                self.stats.outbox_dropped += 1
+                logger.error("dropped an unsendable summary from the saved outbox")
+        while len(self._outbox) > self._outbox_limit:
+            self._outbox.popleft()
+            self.stats.outbox_dropped += 1
         self.stats.restored_windows = self.windows.open_windows()
         now = time.monotonic()
         for key in self.windows.cameras():
@@ -108,6 +124,38 @@ class AggregatorComponent:
                 "restored %d open window(s) and %d unpublished summary(ies) from %s",
                 self.stats.restored_windows, len(self._outbox), self._checkpoint.path,
             )
+
+    def _close_windows_of_another_width(self, snapshot, mismatch: SnapshotWidthMismatch) -> None:
+        """Windows saved under another WindowSeconds are closed as they were and sent."""
+        previous = TumblingWindows(
+            width_s=mismatch.width_s,
+            min_count=self.windows.min_count,
+            min_score=self.windows.min_score,
+            max_future_s=None,
+        )
+        try:
+            previous.restore(snapshot)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            self._checkpoint.set_aside(f"not restorable ({error})")
+            return
+        closed = previous.flush()
+        logger.warning(
+            "state file was written with %.1f s windows: closing its %d open window(s) as they were",
+            mismatch.width_s, len(closed),
+        )
+        self._outbox.extend(encode_summary(summary) for summary in closed)
+
+    @staticmethod
+    def _sendable(item: str) -> bool:
+        """A saved summary is sent only if it is still a summary that fits IoT Core."""
+        if len(item.encode("utf-8", errors="replace")) > IOT_CORE_MAX_PAYLOAD:
+            return False
+        try:
+            parse_window_summary(item)
+            item.encode("utf-8")
+        except (MessageError, UnicodeEncodeError):
+            return False
+        return True
 
     def start(self) -> None:
         """Subscribe, re-send anything left from before, and start the timer.
@@ -189,10 +237,11 @@ class AggregatorComponent:
         with self._lock:
             self._emit(self.windows.flush())
         logger.info(
-            "aggregator stopped: %d frames, %d late, %d malformed, %d windows published, "
-            "%d left unpublished",
+            "aggregator stopped: %d frames, %d late, %d from the future, %d malformed, "
+            "%d windows published, %d left unpublished",
             self.windows.stats.frames,
             self.windows.stats.late_frames,
+            self.windows.stats.future_frames,
             self.stats.malformed,
             self.stats.published,
             len(self._outbox),
@@ -202,13 +251,18 @@ class AggregatorComponent:
         tick = min(1.0, max(0.05, self.idle_close_s / 4))
         retry_at, backoff = time.monotonic(), 1.0
         while not self._stopping.wait(tick):
-            if not self._subscribed and time.monotonic() >= retry_at:
-                self._subscribed = self._subscribe()
-                retry_at, backoff = time.monotonic() + backoff, min(backoff * 2, 60.0)
-            self.close_idle()
-            if self._outbox:
-                with self._lock:
-                    self._drain_outbox()
+            try:
+                if not self._subscribed and time.monotonic() >= retry_at:
+                    self._subscribed = self._subscribe()
+                    retry_at, backoff = time.monotonic() + backoff, min(backoff * 2, 60.0)
+                self.close_idle()
+                if self._outbox:
+                    with self._lock:
+                        self._drain_outbox()
+            except Exception:
+                # The timer is what closes quiet cameras' windows: it must outlive
+                # any one bad window.
+                logger.exception("idle timer tick failed; carrying on")
 
     def _emit(self, summaries: list[WindowSummary]) -> None:
         """Checkpoint, then publish: called with the lock held."""

@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from collections.abc import Callable
+
 from seesay.contract import DetectionFrame, ObjectSummary, WindowSummary
-from seesay.timestamps import format_timestamp, parse_timestamp
+from seesay.timestamps import format_timestamp, parse_timestamp, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +94,16 @@ class WindowStats:
 
     frames: int = 0
     late_frames: int = 0
+    future_frames: int = 0
     windows_emitted: int = 0
+
+
+class SnapshotWidthMismatch(ValueError):
+    """A snapshot taken with another window width; ``width_s`` is the one it used."""
+
+    def __init__(self, width_s: float, message: str) -> None:
+        super().__init__(message)
+        self.width_s = width_s
 
 
 class TumblingWindows:
@@ -105,6 +116,11 @@ class TumblingWindows:
         allowed_lateness_s: how far behind its camera's newest frame a frame
             may arrive and still be counted.
         min_score: detections below this score are ignored.
+        max_future_s: frames stamped more than this far ahead of ``clock`` are
+            refused and counted: one frame from a clock gone wrong would
+            otherwise close every window up to its time and make the camera's
+            real frames late. None turns the check off.
+        clock: the wall clock, aware UTC.
     """
 
     def __init__(
@@ -113,6 +129,8 @@ class TumblingWindows:
         min_count: int = 2,
         allowed_lateness_s: float = 0.0,
         min_score: float = 0.0,
+        max_future_s: float | None = 300.0,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         if width_s <= 0:
             raise ValueError(f"window width must be positive, not {width_s}")
@@ -124,6 +142,8 @@ class TumblingWindows:
         self.min_count = min_count
         self.lateness = timedelta(seconds=allowed_lateness_s)
         self.min_score = min_score
+        self.max_future = None if max_future_s is None else timedelta(seconds=max_future_s)
+        self.clock = clock
         self.stats = WindowStats()
         self._cameras: dict[tuple[str, str], CameraState] = {}
 
@@ -136,6 +156,15 @@ class TumblingWindows:
     def add(self, frame: DetectionFrame) -> list[WindowSummary]:
         """Fold one frame in; returns the windows its watermark advance closed."""
         key = (frame.device, frame.camera)
+        if self.max_future is not None and frame.timestamp > self.clock() + self.max_future:
+            if self.stats.future_frames == 0:
+                logger.warning(
+                    "camera %s/%s: frame stamped %s is ahead of this device's clock; "
+                    "frames from the future are refused and counted",
+                    *key, format_timestamp(frame.timestamp),
+                )
+            self.stats.future_frames += 1
+            return []
         camera = self._cameras.setdefault(key, CameraState())
         start = self.window_start(frame.timestamp)
 
@@ -293,11 +322,15 @@ class TumblingWindows:
         """Bring back the state of :meth:`snapshot`; raises ValueError if it does not fit."""
         if snapshot.get("version") != SNAPSHOT_VERSION:
             raise ValueError(f"snapshot version {snapshot.get('version')!r} is not supported")
-        if snapshot.get("widthSeconds") != self.width.total_seconds():
-            raise ValueError(
-                f"snapshot was taken with {snapshot.get('widthSeconds')} s windows, "
-                f"not {self.width.total_seconds()} s"
-            )
+        width_s = snapshot.get("widthSeconds")
+        if width_s != self.width.total_seconds():
+            if isinstance(width_s, (int, float)) and not isinstance(width_s, bool) and width_s > 0:
+                raise SnapshotWidthMismatch(
+                    float(width_s),
+                    f"snapshot was taken with {width_s} s windows, "
+                    f"not {self.width.total_seconds()} s",
+                )
+            raise ValueError(f"snapshot window width {width_s!r} is not a positive number")
         cameras: dict[tuple[str, str], CameraState] = {}
         for entry in snapshot["cameras"]:
             state = CameraState(
@@ -308,12 +341,29 @@ class TumblingWindows:
             )
             for item in entry["windows"]:
                 start = parse_timestamp(item["start"])
-                state.windows[start] = OpenWindow(
+                if start != self.window_start(start):
+                    raise ValueError(f"snapshot window start {item['start']} is not aligned")
+                window = OpenWindow(
                     start,
                     start + self.width,
                     int(item["frames"]),
-                    {label: LabelTally.from_snapshot(values)
+                    {_checked_text(label): LabelTally.from_snapshot(values)
                      for label, values in item["labels"].items()},
                 )
-            cameras[(entry["device"], entry["camera"])] = state
+                if window.frames < 0 or any(
+                    not 0 < tally.frames <= window.frames or tally.max_instances < 1
+                    for tally in window.labels.values()
+                ):
+                    raise ValueError(f"snapshot window {item['start']} has impossible counts")
+                state.windows[start] = window
+            device, camera_id = _checked_text(entry["device"]), _checked_text(entry["camera"])
+            cameras[(device, camera_id)] = state
         self._cameras = cameras
+
+
+def _checked_text(value: object) -> str:
+    """An id or label from a snapshot: text that can be sent on as UTF-8."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"snapshot holds {value!r} where a name belongs")
+    value.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError, a ValueError
+    return value

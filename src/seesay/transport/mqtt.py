@@ -27,7 +27,11 @@ def parse_mqtt_url(url: str) -> tuple[str, int]:
     parsed = urlparse(url)
     if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
         raise TransportError(f"MQTT URL {url!r} is not mqtt://host:port")
-    return parsed.hostname, parsed.port or 1883
+    try:
+        port = parsed.port or 1883
+    except ValueError as error:
+        raise TransportError(f"MQTT URL {url!r}: {error}") from error
+    return parsed.hostname, port
 
 
 class MqttTransport(Transport):
