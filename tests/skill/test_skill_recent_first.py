@@ -54,3 +54,19 @@ def test_recent_windows_are_read_first_and_stand_when_the_long_read_is_cut_short
     # reach its last window: no claim beyond what is known.
     assert views["back"].state == STALE
     assert 120 < views["back"].age_seconds <= 121
+
+
+def test_an_incomplete_read_never_claims_how_long_a_camera_has_been_quiet():
+    from seesay_skill import speech
+
+    class CutShort:
+        def read(self, since, deadline):
+            result = ReadResult()
+            result.add(summary("front", 800, "cat"))
+            result.caught_up = False
+            return result
+
+    source = SceneSource(CutShort(), lookback_seconds=900, stale_seconds=120, clock=lambda: NOW)
+    text = speech.what_i_see(source.look(NOW, Deadline.after(5))).text
+    assert "haven't heard" not in text
+    assert text == "I couldn't check every camera in time. Please ask again in a moment."

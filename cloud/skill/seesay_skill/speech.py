@@ -148,6 +148,10 @@ def _camera_troubles(scene: Scene) -> list[str]:
         if not scene.complete:
             return ["I couldn't check the camera in time. Please ask again in a moment."]
         return [f"I haven't heard from any camera in the last {duration(scene.lookback_seconds)}."]
+    if not scene.complete and any(view.state == STALE for view in scene.views):
+        # The read stopped at the deadline: a camera that looks quiet may simply
+        # not have been reached yet, so no claim about how long it has been.
+        return ["I couldn't check every camera in time. Please ask again in a moment."]
     troubled = [view for view in scene.views if view.state in (STALE, OFFLINE)]
     sentences = []
     for view in troubled[:CAMERAS_PER_ANSWER]:
