@@ -64,16 +64,32 @@ LABELS = ["person", "dog", "cat", "chair", "cup", "tv", "couch", "bottle", "book
 
 
 class RecordingReader:
-    """Passes each read through to ``reader`` and keeps what it found."""
+    """Passes each read through to ``reader`` and keeps what each request found.
+
+    A request reads the recent span first, then the whole look-back if time
+    allows; a request counts as read to the end when its last read caught up,
+    and its records read are the most any of its reads got through.
+    """
 
     def __init__(self, reader: Any) -> None:
         self.reader = reader
-        self.results: list[ReadResult] = []
+        self.requests: list[list[ReadResult]] = []
+
+    def next_request(self) -> None:
+        self.requests.append([])
 
     def read(self, since: datetime, deadline: Deadline) -> ReadResult:
         result = self.reader.read(since, deadline)
-        self.results.append(result)
+        if not self.requests:
+            self.next_request()
+        self.requests[-1].append(result)
         return result
+
+    def records_read(self) -> list[int]:
+        return [max(result.records for result in reads) for reads in self.requests if reads]
+
+    def read_to_the_end(self) -> int:
+        return sum(reads[-1].caught_up for reads in self.requests if reads)
 
 
 class OneRecordAtATimeReader:
@@ -174,12 +190,13 @@ def fill(client: Any, stream: str, records: int) -> float:
     return time.perf_counter() - started
 
 
-def measure(handler, runs: int) -> tuple[list[float], str]:
+def measure(handler, runs: int, reader: RecordingReader) -> tuple[list[float], str]:
     """Latencies in milliseconds of ``runs`` fresh "what do you see?" requests, and the
     last answer's speech."""
     latencies = []
     speech = ""
     for _ in range(runs):
+        reader.next_request()
         envelope = Conversation(skill_id=SKILL_ID).intent("WhatDoYouSeeIntent")
         started = time.perf_counter()
         response = handler(envelope, LocalLambdaContext(LAMBDA_TIMEOUT_MS))
@@ -199,11 +216,10 @@ def run_design(settings: Settings, design: str, records: int, shards: int, runs:
     handler = skill_builder(settings, reader=reader).lambda_handler()
     handler(Conversation(skill_id=SKILL_ID).intent("WhatDoYouSeeIntent"),
             LocalLambdaContext(1600))  # warm: connection open, shards listed
-    reader.results.clear()
-    latencies, speech = measure(handler, runs)
-    return Row(records, shards, design, latencies,
-               [result.records for result in reader.results],
-               sum(result.caught_up for result in reader.results), speech)
+    reader.requests.clear()
+    latencies, speech = measure(handler, runs, reader)
+    return Row(records, shards, design, latencies, reader.records_read(),
+               reader.read_to_the_end(), speech)
 
 
 def machine() -> str:

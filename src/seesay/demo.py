@@ -133,6 +133,7 @@ class SkillClient:
         _talk(self._out, "you", "(says nothing)")
         self.send(self.conversation.session_ended("EXCEEDED_MAX_REPROMPTS", when=when))
         self.session_open = False
+        _talk(self._out, "alexa", "(ends the session)")
 
 
 def speech_of(response: dict[str, Any]) -> str:
