@@ -20,13 +20,13 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _label_score(text: str) -> tuple[str, float]:
-    """``LABEL=SCORE`` from the command line."""
+    """``LABEL=SCORE`` from the command line; the score's range is checked with the settings."""
     label, _, score = text.rpartition("=")
     try:
         value = float(score)
     except ValueError:
-        value = -1.0
-    if not label or not 0 <= value <= 1:
+        label = ""
+    if not label:
         raise argparse.ArgumentTypeError(f"{text!r} is not LABEL=SCORE with SCORE in 0..1")
     return label, value
 
@@ -36,40 +36,74 @@ def cmd_detect(args: argparse.Namespace) -> int:
     import itertools
     import threading
 
+    from seesay.component_config import ConfigError
     from seesay.contract import DetectionFrame
     from seesay_detector.annotate import AnnotationWriter
     from seesay_detector.component import DetectorComponent
     from seesay_detector.detector import Detector
-    from seesay_detector.filters import DetectionFilter
-    from seesay_detector.frames import SourceStats
+    from seesay_detector.frames import SourceStats, one_line
     from seesay_detector.model import ModelError
+    from seesay_detector.settings import check_message_id, settings_from_values
     from seesay_detector.sources import open_source
 
-    filters = DetectionFilter(
-        score_threshold=args.threshold,
-        label_thresholds=dict(args.label_threshold),
-        allow=frozenset(args.allow),
-        deny=frozenset(args.deny),
-        min_area=args.min_area,
-        max_detections=args.max_detections,
-    )
+    # The flags are the component's settings under other names: the same rules check both.
+    flags = {
+        "ModelDirectory": ("--model", args.model),
+        "Backend": ("--backend", args.backend),
+        "InferenceThreads": ("--threads", args.threads),
+        "ScoreThreshold": ("--threshold", args.threshold),
+        "LabelScoreThresholds": ("--label-threshold", dict(args.label_threshold)),
+        "AllowLabels": ("--allow", args.allow),
+        "DenyLabels": ("--deny", args.deny),
+        "MinBoxArea": ("--min-area", args.min_area),
+        "MaxDetections": ("--max-detections", args.max_detections),
+        "InferenceInterval": ("--interval", args.interval),
+        "CameraId": ("--camera", args.camera),
+    }
     try:
-        detector = Detector(args.model, backend=args.backend, filters=filters, threads=args.threads)
-    except ModelError as error:
+        settings = settings_from_values(
+            {key: value for key, (_, value) in flags.items()},
+            {key: flag for key, (flag, _) in flags.items()},
+        )
+    except ConfigError as error:
         print(f"seesay detect: {error}", file=sys.stderr)
         return 2
-    annotations = AnnotationWriter(args.annotate) if args.annotate else None
-    component = DetectorComponent(detector, None, args.device, args.camera, annotations=annotations)
+    if args.max_frames < 0:
+        print(f"seesay detect: --max-frames: must be 0 (no limit) or more, not {args.max_frames}",
+              file=sys.stderr)
+        return 2
+    try:
+        check_message_id(args.device, "device")
+    except ValueError as error:
+        print(f"seesay detect: --device: {error}", file=sys.stderr)
+        return 2
+    try:
+        detector = Detector(
+            settings.ModelDirectory or default_model_dir(), backend=settings.Backend,
+            filters=settings.detection_filter(), threads=settings.InferenceThreads,
+        )
+    except ModelError as error:
+        print(f"seesay detect: {one_line(str(error))}", file=sys.stderr)
+        return 2
+    try:
+        annotations = AnnotationWriter(args.annotate) if args.annotate else None
+    except OSError as error:
+        print(f"seesay detect: --annotate: cannot create {args.annotate}: "
+              f"{error.strerror or error}", file=sys.stderr)
+        return 2
+    component = DetectorComponent(
+        detector, None, args.device, settings.CameraId, annotations=annotations
+    )
     stats = SourceStats()
     stop = threading.Event()
     try:
         source = open_source(
-            args.paths, stats, stop, watch=args.watch, interval_s=args.interval,
+            args.paths, stats, stop, watch=args.watch, interval_s=settings.InferenceInterval,
             on_status=lambda status, reason: print(
                 f"seesay detect: camera {status}: {reason}", file=sys.stderr, flush=True),
         )
     except ValueError as error:
-        print(f"seesay detect: {error}", file=sys.stderr)
+        print(f"seesay detect: {one_line(str(error))}", file=sys.stderr)
         return 2
 
     def show(message: DetectionFrame) -> None:
@@ -77,11 +111,12 @@ def cmd_detect(args: argparse.Namespace) -> int:
             print(message.to_json(), flush=True)
         else:
             seen = ", ".join(f"{d.label} {d.score:.2f}" for d in message.detections)
-            print(f"{message.source}: {seen or 'nothing'}", flush=True)
+            print(f"{one_line(message.source)}: {seen or 'nothing'}", flush=True)
 
     frames = itertools.islice(source.frames, args.max_frames) if args.max_frames else source.frames
+    interval = settings.InferenceInterval if source.clock_paced else 0.0
     try:
-        component.run(frames, stop, args.interval if source.clock_paced else 0.0, show)
+        component.run(frames, stop, interval, show)
     finally:
         stop.set()
     if stats.skipped:

@@ -7,10 +7,12 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 from seesay.contract import parse_detection_frame
 from seesay.timestamps import utc_now
 from seesay.transport import Transport, TransportError
+from seesay_detector import __main__ as component_main
 from seesay_detector.__main__ import source_inputs
 from seesay_detector.component import DetectorComponent
 from seesay_detector.frames import Frame
@@ -98,3 +100,31 @@ def test_settings_choose_the_source():
         "/data/a.jpg"
     ]
     assert source_inputs(DetectorSettings(ImageDirectory="/data")) == ["/data"]
+
+
+def test_an_interval_beyond_a_day_is_refused_before_the_first_frame(onnx_detector):
+    component = DetectorComponent(onnx_detector, None, "thing", "cam")
+    for interval in (float("inf"), 1e12, float("nan")):
+        with pytest.raises(ValueError, match="interval must be within"):
+            component.run(_frames(2), interval_s=interval)
+    assert component.stats.published == 0
+
+
+@pytest.mark.parametrize(
+    ("flags", "key"),
+    [
+        (["--ImageDirectory", "{missing}"], "ImageDirectory"),
+        (["--VideoFile", "{missing}/v.mp4"], "VideoFile"),
+        (["--ImageDirectory", "{existing}", "--ImageName", "nope.jpg"], "ImageName"),
+    ],
+)
+def test_a_missing_image_folder_or_video_stops_the_component_naming_the_key(
+    tmp_path, monkeypatch, caplog, flags, key
+):
+    monkeypatch.setattr(component_main, "select_transport", lambda **_: FlakyTransport(set()))
+    paths = {"missing": str(tmp_path / "missing"), "existing": str(tmp_path)}
+    with caplog.at_level(logging.ERROR):
+        code = component_main.main([flag.format(**paths) for flag in flags])
+    assert code == 1
+    (line,) = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    assert line.startswith(f"cannot start: {key} ") and "no such file or folder" in line

@@ -117,3 +117,66 @@ def test_a_missing_camera_is_reported_offline_and_the_command_stops_cleanly():
     assert stdout == ""  # no fake "nothing seen" messages while the camera is away
     assert stderr.count("camera offline: cannot open") == 1
     assert "Traceback" not in stderr
+
+
+# Flags are checked by the component's settings model, before the first frame ------------
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["--threshold", "5"], "--threshold"),
+        (["--threshold", "inf"], "--threshold"),
+        (["--threshold", "nan"], "--threshold"),
+        (["--label-threshold", "dog=nan"], "--label-threshold"),
+        (["--min-area", "2"], "--min-area"),
+        (["--allow", "dog", "--deny", "dog"], "--deny"),
+        (["--threads", "5000"], "--threads"),
+        (["--max-frames", "-1"], "--max-frames"),
+        (["--interval", "1e12"], "--interval"),
+        (["--interval", "1e308"], "--interval"),
+        (["--interval", "inf"], "--interval"),
+        (["--camera", "front/door"], "--camera"),
+        (["--device", ""], "--device"),
+    ],
+)
+def test_a_bad_flag_exits_2_with_one_line_naming_it(images, capsys, flags, named):
+    from seesay.cli import main
+
+    code = main(["detect", str(images / "pets.jpg"), *flags])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    (line,) = captured.err.strip().splitlines()
+    assert line.startswith(f"seesay detect: {named}: ")
+
+
+def test_a_file_name_with_a_newline_stays_on_one_output_line(images, tmp_path, capsys):
+    from seesay.cli import main
+
+    (tmp_path / "two\nlines.jpg").write_bytes((images / "pets.jpg").read_bytes())
+    assert main(["detect", str(tmp_path)]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"{tmp_path}/two\\nlines.jpg: dog")
+
+
+def test_detect_refuses_model_files_that_differ_from_their_published_sha256(
+    model_dir, images, tmp_path, capsys
+):
+    """The component refuses them; so does `seesay detect`, with the same code."""
+    from seesay.cli import main
+    from seesay_detector.model import read_manifest
+
+    folder = tmp_path / "tampered"
+    folder.mkdir()
+    for path in model_dir.iterdir():
+        (folder / path.name).symlink_to(path)
+    (folder / "seesay-model.json").write_text(json.dumps(read_manifest(model_dir)))
+    labels = (model_dir / "coco_labels.txt").read_text().replace("dog", "wolf")
+    (folder / "coco_labels.txt").unlink()
+    (folder / "coco_labels.txt").write_text(labels)
+
+    assert main(["detect", str(images / "pets.jpg"), "--model", str(folder)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "differ from their published SHA-256" in captured.err
+    assert "coco_labels.txt" in captured.err

@@ -115,3 +115,57 @@ def test_recipe_style_text_values_convert(tmp_path):
     )
     assert settings.UseCamera is True and settings.InferenceInterval == 3.0
     assert settings.MaxDetections == 5 and settings.LabelScoreThresholds == {"person": 0.7}
+
+
+# Settings that would only fail later, per frame or with an overflow ----------------------
+
+
+@pytest.mark.parametrize(
+    "topic", ["seesay/#", "seesay/+/detections", "#", "$aws/things/x/shadow", "é" * 129]
+)
+@pytest.mark.parametrize("key", ["PublishResultsOnTopic", "PublishCameraStatusOnTopic"])
+def test_a_topic_that_cannot_be_published_on_is_refused_at_start(key, topic):
+    with pytest.raises(ConfigError, match=key):
+        validate_settings(DetectorSettings, {key: topic})
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"InferenceInterval": 1e12}, "InferenceInterval"),
+        ({"InferenceInterval": 86_401}, "InferenceInterval"),
+        ({"ReconnectDelay": 1e12, "ReconnectMaxDelay": 1e12}, "ReconnectDelay"),
+        ({"ReconnectMaxDelay": 1e308}, "ReconnectMaxDelay"),
+        ({"CameraTimeout": 1e12}, "CameraTimeout"),
+    ],
+)
+def test_timing_settings_are_at_most_a_day(values, named):
+    with pytest.raises(ConfigError, match=f"{named}: Input should be less than or equal to 86400"):
+        validate_settings(DetectorSettings, values)
+
+
+def test_a_huge_interval_flag_stops_the_component_before_it_starts(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        load_settings(DetectorSettings, ["--InferenceInterval", "1e308"], prog="seesay_detector")
+    assert stopped.value.code == 2 and "InferenceInterval" in capsys.readouterr().err
+
+
+def test_a_camera_index_written_as_a_number_in_yaml_is_accepted(tmp_path):
+    config = tmp_path / "detector.yaml"
+    config.write_text("UseCamera: true\nCameraSource: 99\n")
+    settings = load_settings(DetectorSettings, ["--config", str(config)], prog="test")
+    assert settings.CameraSource == "99"
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"ImageDirectory": "/data\x00x"}, "ImageDirectory"),
+        ({"ImageName": "a.jpg", "WatchDirectory": True}, "WatchDirectory"),
+        ({"CameraId": "front/door"}, "CameraId"),  # every message would be refused
+        ({"CameraId": "c" * 200}, "CameraId"),
+    ],
+)
+def test_settings_that_cannot_work_are_refused_at_start(values, named):
+    with pytest.raises(ConfigError, match=named):
+        validate_settings(DetectorSettings, values)

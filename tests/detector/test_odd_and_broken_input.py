@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import random
+import socket
+import struct
 import threading
 import time
+import zlib
+from datetime import datetime, timezone
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
+from seesay_detector.camera import Backoff, CameraSource
 from seesay_detector.component import DetectorComponent
 from seesay_detector.frames import (
     FrameError,
     SourceStats,
     decode_image,
     iter_sources,
+    iter_video,
     read_image,
 )
+from seesay_detector.sources import open_source
 from seesay_detector.watch import watch_folder
 
 
@@ -184,6 +193,246 @@ def test_a_watched_folder_reads_new_and_replaced_files_once_each(images, tmp_pat
     assert next(frames).rgb.shape == (720, 1280, 3)
     stop.set()
     assert list(frames) == [] and stats.frames == 2
+
+
+# Image bombs and decoder failures (D07, D08) -------------------------------------
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A small, valid-looking PNG whose header declares ``width`` x ``height`` pixels."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        checksum = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + checksum
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(bytes(3000))
+    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
+
+
+def _jpeg_declaring(width: int, height: int) -> bytes:
+    """A real 64x64 JPEG whose start-of-frame size is patched to ``width`` x ``height``."""
+    data = bytearray(_jpeg(np.zeros((64, 64, 3), np.uint8)))
+    sof = data.find(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+BOMBS = {
+    "bomb.png": _png_declaring(100_000, 100_000),  # beyond Pillow's own limit
+    "bomb.jpg": _jpeg_declaring(65_000, 65_000),
+    "big.png": _png_declaring(9_000, 9_000),  # under Pillow's limit, over ours
+}
+
+
+@pytest.mark.parametrize("name", sorted(BOMBS))
+def test_d08_an_image_declaring_too_many_pixels_is_skipped_before_decoding(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(BOMBS[name])
+    with pytest.raises(FrameError, match="more than 50000000 pixels") as refused:
+        read_image(path)
+    assert refused.value.kind == "too large"
+
+
+def test_d08_image_bombs_do_not_stop_a_folder_run(images, tmp_path, caplog):
+    (tmp_path / "a.jpg").write_bytes((images / "pets.jpg").read_bytes())
+    for name, data in BOMBS.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "z.jpg").write_bytes((images / "pets.jpg").read_bytes())
+    stats = SourceStats()
+    with caplog.at_level(logging.WARNING):
+        source = open_source([str(tmp_path)], stats, threading.Event())
+        frames = list(source.frames)
+    assert [Path(frame.source).name for frame in frames] == ["a.jpg", "z.jpg"]
+    assert stats.skipped_by_reason["too large"] == len(BOMBS)
+    assert sum("more than 50000000 pixels" in record.getMessage() for record in caplog.records) == 3
+
+
+def test_d08_an_image_bomb_in_a_watched_folder_is_skipped_not_a_crash(images, tmp_path):
+    (tmp_path / "bomb.png").write_bytes(BOMBS["bomb.png"])
+    (tmp_path / "good.jpg").write_bytes((images / "pets.jpg").read_bytes())
+    stop = threading.Event()
+    stats = SourceStats()
+    frames = watch_folder(tmp_path, stats, stop, poll_s=0.02, settle_s=0.0)
+    assert next(frames).source.endswith("good.jpg")
+    stop.set()
+    assert list(frames) == [] and stats.skipped_by_reason["too large"] == 1
+
+
+def test_d08_any_opencv_decoder_failure_is_a_skip(images, monkeypatch):
+    def failing_decoder(*args):
+        # a genuine cv2.error, as a decoder raises it
+        return cv2.cvtColor(np.zeros((2, 2, 5), np.uint8), cv2.COLOR_BGR2RGB)
+
+    monkeypatch.setattr(cv2, "imdecode", failing_decoder)
+    with pytest.raises(FrameError, match="pets.jpg cannot be decoded"):
+        read_image(images / "pets.jpg")
+    stats = SourceStats()
+    assert list(iter_sources([images / "pets.jpg"], stats)) == [] and stats.skipped == 1
+
+
+# Frames too small in videos and from cameras (D07) -----------------------------------
+
+
+def _video(path, size, frames=5):
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 5.0, size)
+    for index in range(frames):
+        writer.write(np.full((size[1], size[0], 3), 40 * index, np.uint8))
+    writer.release()
+    return path
+
+
+def test_d07_a_video_too_small_to_detect_in_is_skipped_never_reported_as_nothing(
+    onnx_detector, tmp_path, caplog
+):
+    video = _video(tmp_path / "tiny.avi", (8, 8))
+    stats = SourceStats()
+    published = []
+    component = DetectorComponent(onnx_detector, None, "dev", "cam")
+    with caplog.at_level(logging.WARNING):
+        component.run(iter_sources([video], stats), on_message=published.append)
+    assert published == [] and stats.frames == 0
+    assert stats.skipped_by_reason["too small"] == 1
+    (line,) = [record.getMessage() for record in caplog.records]
+    assert "8x8: too small to detect anything in" in line
+
+
+class _TinyThenNormalCapture:
+    """Gives ``tiny`` 8x8 frames, then 32x32 ones."""
+
+    def __init__(self, tiny: int) -> None:
+        self.tiny = tiny
+
+    def isOpened(self) -> bool:  # noqa: N802 (OpenCV's name)
+        return True
+
+    def read(self):
+        time.sleep(0.005)
+        self.tiny -= 1
+        side = 8 if self.tiny >= 0 else 32
+        return True, np.full((side, side, 3), 90, np.uint8)
+
+    def release(self) -> None:
+        pass
+
+
+def test_d07_camera_frames_too_small_are_counted_and_logged_once(caplog):
+    stats = SourceStats()
+    source = CameraSource(
+        0,
+        stats,
+        backoff=Backoff(0.01, 0.02),
+        open_capture=lambda target: _TinyThenNormalCapture(20),
+    )
+    stop = threading.Event()
+    guard = threading.Timer(5.0, stop.set)
+    guard.start()
+    with caplog.at_level(logging.INFO):
+        frames = source.frames(stop)
+        first = next(frames)
+        stop.set()
+        list(frames)
+    guard.cancel()
+    assert first.size == (32, 32)
+    assert stats.skipped_by_reason["too small"] >= 1
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("too small" in message for message in messages) == 1
+    assert any("usable again" in message for message in messages)
+
+
+def test_video_positions_that_would_overflow_a_timestamp_are_skipped(tmp_path):
+    video = _video(tmp_path / "v.avi", (32, 32), frames=3)
+    stats = SourceStats()
+    last_moment = datetime(9999, 12, 31, 23, 59, 59, 900_000, tzinfo=timezone.utc)
+    frames = list(iter_video(video, stats, start=last_moment))
+    assert [frame.timestamp for frame in frames] == [last_moment]
+    assert stats.skipped_by_reason["bad timestamp"] == 2
+
+
+# Inputs that are not regular files (D08) --------------------------------------------
+
+
+def test_d08_only_regular_files_are_read_a_named_pipe_never_blocks(images, tmp_path):
+    (tmp_path / "a.jpg").write_bytes((images / "pets.jpg").read_bytes())
+    os.mkfifo(tmp_path / "fifo.jpg")
+    (tmp_path / "dir.jpg").mkdir()
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(tmp_path / "sock.jpg"))
+    stats = SourceStats()
+    frames: list = []
+    inputs = [tmp_path, tmp_path / "fifo.jpg"]  # the folder, and the pipe named directly
+    reader = threading.Thread(
+        target=lambda: frames.extend(iter_sources(inputs, stats)), daemon=True
+    )
+    try:
+        reader.start()
+        reader.join(timeout=10)
+        finished = not reader.is_alive()
+    finally:
+        listener.close()
+        try:  # let a reader blocked on the pipe go
+            os.close(os.open(tmp_path / "fifo.jpg", os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+    assert finished, "reading the folder blocked on the named pipe"
+    assert [Path(frame.source).name for frame in frames] == ["a.jpg"]
+    assert stats.skipped_by_reason["not a file"] == 4
+    assert sorted(Path(source).name for source in stats.recent_skips) == [
+        "dir.jpg",
+        "fifo.jpg",
+        "fifo.jpg",
+        "sock.jpg",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("make", "complaint"),
+    [
+        (lambda path: path.symlink_to(path), "a symbolic link loop"),
+        (lambda path: path.symlink_to(path.parent / "gone.jpg"), "a broken symbolic link"),
+        (lambda path: path.mkdir(), "folder has no images"),
+    ],
+    ids=["symlink-loop", "broken-symlink", "empty-folder-named-jpg"],
+)
+def test_d08_an_input_named_directly_that_is_no_image_says_what_it_is(
+    tmp_path, caplog, make, complaint
+):
+    path = tmp_path / "x.jpg"
+    make(path)
+    stats = SourceStats()
+    with caplog.at_level(logging.WARNING):
+        assert list(iter_sources([path], stats)) == []
+    assert stats.skipped == 1
+    (line,) = [record.getMessage() for record in caplog.records]
+    assert complaint in line
+
+
+def test_a_skipped_file_whose_name_holds_a_newline_is_logged_on_one_line(tmp_path, caplog):
+    path = tmp_path / "bad\nname.jpg"
+    path.write_bytes(b"not a picture")
+    with caplog.at_level(logging.WARNING):
+        list(iter_sources([tmp_path], SourceStats()))
+    (line,) = [record.getMessage() for record in caplog.records]
+    assert "\n" not in line and "bad\\nname.jpg" in line
+
+
+def test_a_watched_folder_that_is_not_there_yet_is_waited_for(images, tmp_path, caplog):
+    folder = tmp_path / "later"
+    stats = SourceStats()
+    stop = threading.Event()
+    with caplog.at_level(logging.INFO):
+        source = open_source([str(folder)], stats, stop, watch=True, poll_s=0.02)
+        threading.Timer(0.2, folder.mkdir).start()
+        threading.Timer(
+            0.3, lambda: (folder / "a.jpg").write_bytes((images / "pets.jpg").read_bytes())
+        ).start()
+        frames = source.frames
+        first = next(frames)
+        stop.set()
+    assert first.source.endswith("a.jpg")
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("not there" in message for message in messages) == 1
 
 
 # 1,000 files -------------------------------------------------------------------

@@ -163,8 +163,8 @@ def test_d04_label_offset_and_holes_never_report_unused_ids(synthetic_model, fou
 def test_d04_class_zero_is_person_in_both_shared_label_styles(shared):
     with_background = load_model_spec(shared / "models" / "ssd_mobilenet_v1_coco_quant")
     without = load_model_spec(shared / "models" / "ssd_mobilenet_v2_fpnlite_320_coco17")
-    v1_offset = with_background.backend("tflite")["postprocess"]["label_offset"]
-    v2_offset = without.backend("tflite")["postprocess"]["label_offset"]
+    v1_offset = with_background.backend("tflite").postprocess.label_offset
+    v2_offset = without.backend("tflite").postprocess.label_offset
     assert with_background.label(0 + v1_offset) == "person"
     assert without.label(0 + v2_offset) == "person"
     assert with_background.label(0) is None  # the ??? background line

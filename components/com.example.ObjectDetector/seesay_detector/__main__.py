@@ -15,8 +15,8 @@ from seesay.transport import TransportError, select_transport
 from seesay_detector.camera import Backoff
 from seesay_detector.component import DetectorComponent
 from seesay_detector.detector import Detector
-from seesay_detector.frames import SourceStats
-from seesay_detector.model import ModelError, load_model_spec, verify_checksums
+from seesay_detector.frames import SourceStats, one_line, path_problem
+from seesay_detector.model import ModelError
 from seesay_detector.settings import DetectorSettings
 from seesay_detector.sources import FrameSource, open_source
 
@@ -31,6 +31,25 @@ def source_inputs(settings: DetectorSettings) -> list[str]:
         return [settings.VideoFile]
     folder = Path(settings.ImageDirectory or ".")
     return [str(folder / settings.ImageName) if settings.ImageName else str(folder)]
+
+
+def input_problem(settings: DetectorSettings) -> str | None:
+    """Why the file or folder the settings name cannot be used, naming the key; None if it can.
+
+    A watched ImageDirectory that is not there yet is fine: it is waited for.
+    """
+    if settings.UseCamera:
+        return None
+    if settings.VideoFile:
+        key, path = "VideoFile", Path(settings.VideoFile)
+    elif settings.ImageName:
+        key, path = "ImageName", Path(settings.ImageDirectory or ".") / settings.ImageName
+    elif settings.WatchDirectory:
+        return None
+    else:
+        key, path = "ImageDirectory", Path(settings.ImageDirectory or ".")
+    problem = path_problem(path)
+    return None if problem is None else f"{key} {one_line(str(path))}: {problem}"
 
 
 def open_settings_source(
@@ -60,10 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(DetectorSettings, argv, prog="seesay_detector")
     thing_name = os.environ.get("AWS_IOT_THING_NAME", "local")
     model_dir = settings.ModelDirectory or default_model_dir()
+    problem = input_problem(settings)
+    if problem is not None:
+        logger.error("cannot start: %s", problem)
+        return 1
     try:
-        mismatched = verify_checksums(load_model_spec(model_dir))
-        if mismatched:
-            raise ModelError(f"model files differ from their published SHA-256: {mismatched}")
         detector = Detector(
             model_dir,
             backend=settings.Backend,

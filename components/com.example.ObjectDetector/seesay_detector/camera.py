@@ -24,7 +24,13 @@ import cv2
 import numpy as np
 
 from seesay.timestamps import utc_now
-from seesay_detector.frames import Frame, SourceStats
+from seesay_detector.frames import (
+    Frame,
+    FrameError,
+    SourceStats,
+    bgr_to_rgb,
+    check_frame_size,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +120,7 @@ class CameraSource:
         self._sequence = 0
         self._status: str | None = None
         self._events: list[tuple[str, str]] = []
+        self._unusable_spell = False
 
     @property
     def status(self) -> str | None:
@@ -176,6 +183,20 @@ class CameraSource:
                 self._set_status(ONLINE, "frames arriving")
         return "stopped"
 
+    def _usable_rgb(self, bgr: np.ndarray) -> np.ndarray | None:
+        """The frame as RGB, or None when it is unusable (counted, and logged once a spell)."""
+        try:
+            check_frame_size(bgr.shape[1], bgr.shape[0], self.name)
+            rgb = bgr_to_rgb(bgr, self.name)
+        except FrameError as error:
+            self.stats.skip(self.name, str(error), kind=error.kind, log=not self._unusable_spell)
+            self._unusable_spell = True
+            return None
+        if self._unusable_spell:
+            self._unusable_spell = False
+            logger.info("%s: frames are usable again", self.name)
+        return rgb
+
     def frames(self, stop: threading.Event) -> Iterator[Frame]:
         """The newest frame each time one is asked for, until ``stop`` is set."""
         grabber = threading.Thread(
@@ -200,8 +221,11 @@ class CameraSource:
                     self._on_status(status, reason)
                 if latest is not None:
                     bgr, timestamp = latest
+                    rgb = self._usable_rgb(bgr)
+                    if rgb is None:
+                        continue
                     self.stats.frames += 1
-                    yield Frame(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), self.name, timestamp)
+                    yield Frame(rgb, self.name, timestamp)
                 elif not arrived and not stop.is_set() and self._status == ONLINE:
                     # Limitation: a capture whose read() hangs cannot be
                     # interrupted; it is reported offline here and replaced only

@@ -21,9 +21,13 @@ from seesay.topics import CAMERA_STATUS_TOPIC, DETECTIONS_TOPIC
 from seesay.transport import Transport, TransportError
 from seesay_detector.annotate import AnnotationWriter
 from seesay_detector.detector import Detector
-from seesay_detector.frames import Frame
+from seesay_detector.frames import Frame, one_line
 
 logger = logging.getLogger(__name__)
+
+# Longest inference interval: a day. ``threading.Event.wait`` and the
+# monotonic clock overflow on an infinite or absurd one.
+MAX_INTERVAL_S = 86_400.0
 
 
 @dataclass
@@ -92,7 +96,10 @@ class DetectorComponent:
             if not self._detect_failing:
                 self._detect_failing = True
                 logger.exception(
-                    "camera %s: detection failed on %s: %s", self.camera, frame.source, error
+                    "camera %s: detection failed on %s: %s",
+                    self.camera,
+                    one_line(frame.source),
+                    error,
                 )
             return None
         if self._detect_failing:
@@ -144,6 +151,8 @@ class DetectorComponent:
         over its newest frame and the ones in between are skipped. ``on_message``
         sees each message built.
         """
+        if not 0 <= interval_s <= MAX_INTERVAL_S:  # also refuses NaN
+            raise ValueError(f"interval must be within 0..{MAX_INTERVAL_S:.0f} s, not {interval_s}")
         stop = stop or threading.Event()
         logger.info("camera %s: detecting, publishing on %s", self.camera, self.topic)
         iterator = iter(frames)

@@ -1,8 +1,9 @@
 """The detector: a model, a backend, a pre-processor, an output decoder and a filter.
 
-Everything that can be wrong with a model (a manifest that disagrees with the
-model file, outputs that fit no convention, labels a filter names but the
-model lacks) is found here, at load, before the first frame.
+Everything that can be wrong with a model (files that differ from their
+published SHA-256, a manifest that disagrees with the model file, outputs that
+fit no convention, labels a filter names but the model lacks, outputs that
+cannot be decoded) is found here, at load, before the first frame.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from seesay.contract import Detection
 from seesay_detector.backends import DEFAULT_THREADS, open_backend
 from seesay_detector.filters import DetectionFilter
-from seesay_detector.model import ModelSpec, load_model_spec
+from seesay_detector.model import ModelError, ModelSpec, load_model_spec, verify_checksums
 from seesay_detector.outputs import open_decoder, to_detections
 from seesay_detector.preprocess import Preprocessor
 
@@ -57,11 +58,18 @@ class Detector:
         self.backend_name = backend
         self.filters = filters or DetectionFilter(score_threshold=score_threshold)
         self.filters.check_labels(self.spec.known_labels, self.spec.name)
+        mismatched = verify_checksums(self.spec, self.spec.files_for(backend))
+        if mismatched:
+            raise ModelError(
+                f"model {self.spec.name!r}: files differ from their published SHA-256 "
+                f"(origin.sha256): {', '.join(mismatched)}"
+            )
         self._backend = open_backend(backend, self.spec, threads)
         self._preprocess = Preprocessor(self.spec.input, self._backend.input_info)
         self._decoder = open_decoder(
             self.spec, backend, self._backend.output_info, self._probe_outputs
         )
+        self._check_decoding()
         logger.info(
             "detector ready: model %s, backend %s, %s outputs, score >= %.2f",
             self.spec.name,
@@ -83,6 +91,17 @@ class Detector:
         for rgb in frames:
             tensor, _ = self._preprocess(rgb)
             yield self._backend.run(tensor)
+
+    def _check_decoding(self) -> None:
+        """Decode one probe frame, so outputs that only fail at run time fail here, once."""
+        try:
+            outputs = next(iter(self._probe_outputs()))
+            to_detections(self._decoder.decode(outputs), self.spec)
+        except Exception as error:  # any failure here is the model's, not a frame's
+            raise ModelError(
+                f"model {self.spec.name!r} ({self.backend_name}) fails on a test frame "
+                f"({self._decoder.convention} outputs): {error}"
+            ) from error
 
     def detect(self, rgb: np.ndarray) -> DetectionResult:
         """Detect objects in one 8-bit RGB frame."""

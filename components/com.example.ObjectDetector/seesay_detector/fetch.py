@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from seesay_detector.manifest import validate_manifest
 from seesay_detector.model import MANIFEST_FILE, ModelError, read_shipped_manifest, sha256_of
 
 logger = logging.getLogger(__name__)
@@ -149,9 +150,13 @@ def check_sha256(path: Path, expected: str | None) -> None:
 
 
 def verify_folder(folder: Path, manifest: dict[str, Any]) -> dict[str, str]:
-    """Each file the manifest publishes a SHA-256 for: ``ok``, ``missing`` or ``MISMATCH``."""
+    """Each file the manifest publishes a SHA-256 for: ``ok``, ``missing`` or ``MISMATCH``.
+
+    The manifest is checked first, so no file outside the folder is ever read.
+    """
+    origin = validate_manifest(manifest, f"manifest of {folder}").origin
     results = {}
-    for file_name, expected in sorted(manifest.get("origin", {}).get("sha256", {}).items()):
+    for file_name, expected in sorted(origin.sha256.items()):
         path = folder / file_name
         if not path.is_file():
             results[file_name] = "missing"

@@ -12,6 +12,7 @@ the model at load with a message naming what is missing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,9 +28,17 @@ def describe_outputs(infos: Sequence[TensorInfo]) -> str:
 
 
 def named_outputs(
-    wanted: dict[str, str], roles: Sequence[str], infos: Sequence[TensorInfo], where: str
+    wanted: dict[str, str],
+    roles: Sequence[str],
+    infos: Sequence[TensorInfo],
+    where: str,
+    convention: str,
 ) -> dict[str, str]:
-    """Output names given by the manifest, each checked against the model's outputs."""
+    """Output names given by the manifest, each checked against the model's outputs.
+
+    A name must be one of the model's outputs, and that output's shape must
+    fit the role (boxes end in 4, a count holds one number, ...).
+    """
     missing_roles = [role for role in roles if role not in wanted]
     if missing_roles:
         raise ModelError(f"manifest {where} does not name the {', '.join(missing_roles)} output")
@@ -38,14 +47,86 @@ def named_outputs(
         raise ModelError(
             f"manifest {where} has unknown role(s) {unknown_roles} (roles: {list(roles)})"
         )
-    names = {info.name for info in infos}
-    absent = [f"{role}={wanted[role]!r}" for role in roles if wanted[role] not in names]
+    by_name = {info.name: info for info in infos}
+    absent = [f"{role}={wanted[role]!r}" for role in roles if wanted[role] not in by_name]
     if absent:
         raise ModelError(
             f"manifest {where} names output(s) the model does not have: {', '.join(absent)}; "
             f"the model gives {describe_outputs(infos)}"
         )
+    for role in roles:
+        info = by_name[wanted[role]]
+        expected = ROLE_SHAPES[convention][role]
+        if not fits_role(info.shape, expected):
+            raise ModelError(
+                f"manifest {where}.{role} names {info.describe()}, which does not have the "
+                f"shape of {role} {expected.text}"
+            )
+    lengths = {
+        role: length
+        for role in roles
+        if (length := detections_in(by_name[wanted[role]].shape, ROLE_SHAPES[convention][role]))
+    }
+    if len(set(lengths.values())) > 1:
+        described = ", ".join(f"{role}={wanted[role]!r} has {n}" for role, n in lengths.items())
+        raise ModelError(
+            f"manifest {where} names outputs that disagree on the number of detections: "
+            f"{described}"
+        )
     return {role: wanted[role] for role in roles}
+
+
+@dataclass(frozen=True)
+class RoleShape:
+    """The shapes an output may have in one role.
+
+    ``ranks`` are the numbers of dimensions allowed, ``last`` the size of the
+    last one (None: any), ``axis`` the dimension that counts detections or
+    anchors (None: the output holds one number, ``single``).
+    """
+
+    ranks: tuple[int, ...]
+    last: int | None
+    text: str
+    axis: int | None
+    single: bool = False
+
+
+ROLE_SHAPES: dict[str, dict[str, RoleShape]] = {
+    "builtin": {
+        "boxes": RoleShape((2, 3), 4, "[1,N,4]", -2),
+        "classes": RoleShape((1, 2), None, "[1,N]", -1),
+        "scores": RoleShape((1, 2), None, "[1,N]", -1),
+        "count": RoleShape((0, 1, 2), None, "[1]", None, single=True),
+    },
+    "gluoncv": {
+        "ids": RoleShape((3,), 1, "[1,N,1]", -2),
+        "scores": RoleShape((3,), 1, "[1,N,1]", -2),
+        "boxes": RoleShape((3,), 4, "[1,N,4]", -2),
+    },
+    "ssd_head": {
+        "box_encodings": RoleShape((3,), 4, "[1,A,4]", -2),
+        "class_scores": RoleShape((3,), None, "[1,A,C]", -2),
+    },
+}
+
+
+def fits_role(shape: tuple[int | None, ...], expected: RoleShape) -> bool:
+    """Whether a declared shape can be ``expected``; an unknown rank (``()``) always can."""
+    if not shape:
+        return True
+    if len(shape) not in expected.ranks:
+        return False
+    if expected.single:
+        return all(dim in (None, 1) for dim in shape)
+    return expected.last is None or shape[-1] in (None, expected.last)
+
+
+def detections_in(shape: tuple[int | None, ...], expected: RoleShape) -> int | None:
+    """How many detections (or anchors) an output holds, when its shape says; else None."""
+    if expected.axis is None or not shape:
+        return None
+    return shape[expected.axis]
 
 
 def has_hint(name: str, hints: Sequence[str]) -> bool:

@@ -4,7 +4,8 @@ The manifest is ``seesay-model.json`` inside the folder, or, for the models the
 project knows by name, a manifest shipped in ``manifests/``. It names the
 input (size, dtype, layout, channel order, normalisation, resize), the labels,
 and per backend the model file and how its outputs become detections
-(:mod:`seesay_detector.outputs`). docs/detector.md describes every key.
+(:mod:`seesay_detector.outputs`). :mod:`seesay_detector.manifest` checks every
+key; docs/detector.md describes them.
 """
 
 from __future__ import annotations
@@ -12,41 +13,41 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass, field
+import stat
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from seesay.contract import MessageError, parse_detection
+from seesay_detector.manifest import (
+    MANIFEST_FILE,
+    BackendSection,
+    InputSpec,
+    ModelError,
+    Origin,
+    validate_manifest,
+)
+
+__all__ = [
+    "MANIFEST_FILE",
+    "InputSpec",
+    "ModelError",
+    "ModelSpec",
+    "load_model_spec",
+    "read_manifest",
+    "read_shipped_manifest",
+    "sha256_of",
+    "verify_checksums",
+]
+
 logger = logging.getLogger(__name__)
 
-MANIFEST_FILE = "seesay-model.json"
 UNUSED_LABEL = "???"
-INPUT_DTYPES = ("uint8", "float32")
-INPUT_LAYOUTS = ("NHWC", "NCHW")
-CHANNEL_ORDERS = ("RGB", "BGR")
-RESIZE_MODES = ("stretch", "letterbox")
-
-
-class ModelError(ValueError):
-    """A model folder or manifest that cannot be used; the text says why."""
-
-
-@dataclass(frozen=True)
-class InputSpec:
-    """What the network's input tensor wants.
-
-    ``mean`` and ``std`` apply to float inputs only: the tensor holds
-    ``(pixel - mean) / std`` per channel, in the model's channel order.
-    """
-
-    width: int
-    height: int
-    dtype: str
-    channels: str = "RGB"
-    layout: str = "NHWC"
-    resize: str = "stretch"
-    mean: tuple[float, float, float] = (127.5, 127.5, 127.5)
-    std: tuple[float, float, float] = (127.5, 127.5, 127.5)
+# A manifest or label file larger than this is not a manifest or label file.
+MAX_TEXT_FILE_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,11 @@ class ModelSpec:
     folder: Path
     input: InputSpec
     labels: tuple[str, ...]
-    backends: dict[str, dict[str, Any]]
-    origin: dict[str, Any] = field(default_factory=dict)
+    backends: dict[str, BackendSection]
+    origin: Origin = Origin()
+    label_source: str | tuple[str, ...] = ()
 
-    def backend(self, name: str) -> dict[str, Any]:
+    def backend(self, name: str) -> BackendSection:
         """The manifest section for one backend, or a ModelError naming the choices."""
         if name not in self.backends:
             choices = ", ".join(sorted(self.backends)) or "none"
@@ -68,7 +70,7 @@ class ModelSpec:
         return self.backends[name]
 
     def path(self, file_name: str) -> Path:
-        """A file of the model folder, which must exist."""
+        """A regular file of the model folder, which must exist."""
         path = self.folder / file_name
         if not path.is_file():
             raise ModelError(f"model {self.name!r} is missing {file_name} in {self.folder}")
@@ -82,9 +84,24 @@ class ModelSpec:
         return None
 
     @property
+    def usable_indices(self) -> list[int]:
+        """Lines of the label list that hold a label that can be reported."""
+        return [index for index in range(len(self.labels)) if self.label(index) is not None]
+
+    @property
     def known_labels(self) -> frozenset[str]:
         """Every label this model can report."""
         return frozenset(label for label in self.labels if label not in ("", UNUSED_LABEL))
+
+    def files_for(self, backend: str) -> list[str]:
+        """The files of the folder one backend reads: model file, anchors, label file."""
+        section = self.backend(backend)
+        files = [section.file]
+        if section.postprocess.anchors:
+            files.append(section.postprocess.anchors)
+        if isinstance(self.label_source, str):
+            files.append(self.label_source)
+        return files
 
 
 def shipped_manifest_names() -> list[str]:
@@ -108,7 +125,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     """The folder's own manifest, else the shipped one for a folder of that name."""
     own = folder / MANIFEST_FILE
     if own.is_file():
-        return _parse_manifest(own.read_text(encoding="utf-8"), str(own))
+        return _parse_manifest(read_text_file(own, "manifest"), str(own))
     try:
         return read_shipped_manifest(folder.name)
     except ModelError as error:
@@ -125,93 +142,77 @@ def _parse_manifest(text: str, where: str) -> dict[str, Any]:
     return manifest
 
 
+def read_text_file(path: Path, what: str) -> str:
+    """A small UTF-8 text file of the model folder; a ModelError says what is wrong with it."""
+    try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise ModelError(f"{what} {path} is not a regular file")
+        if status.st_size > MAX_TEXT_FILE_BYTES:
+            raise ModelError(f"{what} {path} is larger than {MAX_TEXT_FILE_BYTES} bytes")
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ModelError(
+            f"{what} {path} is not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from error
+    except OSError as error:
+        raise ModelError(f"{what} {path} cannot be read: {error.strerror or error}") from error
+
+
 def load_model_spec(folder: str | Path) -> ModelSpec:
-    """Resolve a model folder into a ModelSpec, checking what the manifest needs."""
+    """Resolve a model folder into a ModelSpec; a manifest that does not fit is a ModelError."""
     folder = Path(folder).expanduser().resolve()
     if not folder.is_dir():
         raise ModelError(f"model folder {folder} does not exist")
-    manifest = read_manifest(folder)
-
-    backends = manifest.get("backends")
-    if not isinstance(backends, dict) or not backends:
-        raise ModelError("manifest has no 'backends' section")
-    for backend, section in backends.items():
-        if not isinstance(section, dict) or not isinstance(section.get("file"), str):
-            raise ModelError(f"manifest backends.{backend} has no 'file'")
+    where = f"manifest of {folder}"
+    manifest = validate_manifest(read_manifest(folder), where)
+    labels = read_labels(folder, manifest.labels)
+    if not any(label not in ("", UNUSED_LABEL) for label in labels):
+        raise ModelError(
+            f"{where}: labels: no usable label ({len(labels)} line(s), "
+            f"all '{UNUSED_LABEL}' or blank); the model could never report anything"
+        )
     return ModelSpec(
-        name=str(manifest.get("name", folder.name)),
+        name=manifest.name or folder.name,
         folder=folder,
-        input=parse_input(manifest.get("input")),
-        labels=read_labels(folder, manifest.get("labels")),
-        backends=backends,
-        origin=manifest.get("origin", {}),
+        input=manifest.input,
+        labels=labels,
+        backends=dict(manifest.backends),
+        origin=manifest.origin,
+        label_source=manifest.labels,
     )
 
 
-def parse_input(section: Any) -> InputSpec:
-    """The manifest's ``input`` section, each key checked and named when wrong."""
-    if not isinstance(section, dict):
-        raise ModelError("manifest has no 'input' section")
-    known = set(InputSpec.__dataclass_fields__)
-    unknown = sorted(set(section) - known)
-    if unknown:
-        raise ModelError(f"manifest input has unknown key(s) {unknown} (known: {sorted(known)})")
-    for key in ("width", "height", "dtype"):
-        if key not in section:
-            raise ModelError(f"manifest input.{key} is missing")
-    for key in ("width", "height"):
-        value = section[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ModelError(f"manifest input.{key} must be a positive whole number, not {value!r}")
-    choices = {
-        "dtype": INPUT_DTYPES,
-        "channels": CHANNEL_ORDERS,
-        "layout": INPUT_LAYOUTS,
-        "resize": RESIZE_MODES,
-    }
-    for key, allowed in choices.items():
-        if key in section and section[key] not in allowed:
-            raise ModelError(f"manifest input.{key} {section[key]!r} is not one of {allowed}")
-    values = dict(section)
-    for key in ("mean", "std"):
-        if key in values:
-            values[key] = _per_channel(values[key], key)
-    if any(value == 0 for value in values.get("std", (1,))):
-        raise ModelError("manifest input.std must not be 0")
-    return InputSpec(**values)
-
-
-def _per_channel(value: Any, key: str) -> tuple[float, float, float]:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return (float(value),) * 3
-    if (
-        isinstance(value, list)
-        and len(value) == 3
-        and all(isinstance(item, (int, float)) and not isinstance(item, bool) for item in value)
-    ):
-        return tuple(float(item) for item in value)  # type: ignore[return-value]
-    raise ModelError(f"manifest input.{key} must be a number or three numbers, not {value!r}")
-
-
-def read_labels(folder: Path, labels: Any) -> tuple[str, ...]:
-    """Labels from a list in the manifest, or from a file in the model folder.
+def read_labels(folder: Path, labels: str | tuple[str, ...]) -> tuple[str, ...]:
+    """Labels from a list in the manifest, or from a label file.
 
     A file name not in the folder is looked up among the label files shipped
     with the detector (``labels/``), so a model can say ``"labels": "voc.txt"``.
     """
-    if isinstance(labels, list) and all(isinstance(label, str) for label in labels):
-        return tuple(label.strip() for label in labels)
-    if not isinstance(labels, str):
-        raise ModelError("manifest 'labels' must be a label file name or a list of labels")
-    path = folder / labels
-    if path.is_file():
-        text = path.read_text(encoding="utf-8")
+    if isinstance(labels, tuple):
+        lines = labels
+    elif (folder / labels).exists():
+        lines = tuple(read_text_file(folder / labels, "labels: label file").splitlines())
     else:
         shipped = resources.files("seesay_detector") / "labels" / labels
         if not shipped.is_file():
-            raise ModelError(f"label file {path} does not exist")
-        text = shipped.read_text(encoding="utf-8")
-    return tuple(line.strip() for line in text.splitlines())
+            raise ModelError(f"label file {folder / labels} does not exist")
+        lines = tuple(shipped.read_text(encoding="utf-8").splitlines())
+    for number, line in enumerate(lines, start=1):
+        label = line.strip()
+        if any(unicodedata.category(char) == "Cc" for char in label):
+            raise ModelError(
+                f"labels: line {number} holds control characters ({label[:20]!r}); "
+                "is the label file a text file?"
+            )
+        if label not in ("", UNUSED_LABEL):
+            try:  # a label the message contract refuses would drop every frame it is in
+                parse_detection({"label": label, "score": 1.0, "box": [0, 0, 1, 1]}, 0)
+            except MessageError as error:
+                raise ModelError(
+                    f"labels: line {number} ({label[:20]!r}) cannot be sent in a message: {error}"
+                ) from error
+    return tuple(line.strip() for line in lines)
 
 
 def sha256_of(path: Path) -> str:
@@ -223,10 +224,17 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_checksums(spec: ModelSpec) -> list[str]:
-    """Files present whose SHA-256 differs from the manifest's origin; empty when all match."""
+def verify_checksums(spec: ModelSpec, files: Iterable[str] | None = None) -> list[str]:
+    """Files present whose SHA-256 differs from the manifest's; empty when all match.
+
+    ``files`` limits the check to those files (the ones a backend reads);
+    without it, every file the manifest publishes a SHA-256 for is checked.
+    """
+    wanted = None if files is None else set(files)
     mismatched = []
-    for file_name, expected in spec.origin.get("sha256", {}).items():
+    for file_name, expected in spec.origin.sha256.items():
+        if wanted is not None and file_name not in wanted:
+            continue
         path = spec.folder / file_name
         if path.is_file() and sha256_of(path) != expected:
             mismatched.append(file_name)

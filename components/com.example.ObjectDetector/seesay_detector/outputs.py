@@ -18,8 +18,9 @@ per frame it only indexes arrays.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -34,12 +35,10 @@ from seesay_detector.mapping import (
     named_outputs,
     valid_count,
 )
+from seesay_detector.manifest import Postprocess
 from seesay_detector.model import ModelError, ModelSpec
 from seesay_detector.preprocess import FULL_INPUT, Placement
 from seesay_detector.ssd import postprocess_head
-
-CONVENTIONS = ("builtin", "ssd_head", "gluoncv")
-BOX_ORDERS = ("yxyx", "xyxy")
 
 
 @dataclass(frozen=True)
@@ -100,33 +99,41 @@ class HeadDecoder:
     def __init__(
         self,
         spec: ModelSpec,
-        section: dict[str, Any],
+        section: Postprocess,
         names: dict[str, str],
         infos: list[TensorInfo],
+        where: str,
     ) -> None:
-        if "anchors" not in section:
-            raise ModelError("manifest postprocess for an SSD head has no 'anchors' file")
+        if section.anchors is None:
+            raise ModelError(f"manifest {where}.anchors is missing: an SSD head needs its anchors")
         self.names = names
-        self._anchors = np.load(spec.path(section["anchors"])).astype(np.float32)
-        if self._anchors.ndim != 2 or self._anchors.shape[1] != 4:
-            raise ModelError(
-                f"anchors {section['anchors']} are {list(self._anchors.shape)}, not [A, 4]"
-            )
-        declared = {info.name: info for info in infos}[names["box_encodings"]].shape[1]
+        self._anchors = load_anchors(spec, section.anchors, f"{where}.anchors")
+        by_name = {info.name: info for info in infos}
+        encodings, class_scores = by_name[names["box_encodings"]], by_name[names["class_scores"]]
+        declared = encodings.shape[1] if len(encodings.shape) == 3 else None
         if declared is not None and declared != len(self._anchors):
             raise ModelError(
-                f"the model has {declared} box encodings but {section['anchors']} "
-                f"holds {len(self._anchors)} anchors"
+                f"manifest {where}.anchors: the model has {declared} box encodings but "
+                f"{section.anchors} holds {len(self._anchors)} anchors"
             )
-        scales = section.get("box_coder_scales", [10.0, 10.0, 5.0, 5.0])
-        if not (isinstance(scales, list) and len(scales) == 4):
-            raise ModelError("manifest postprocess.box_coder_scales must be four numbers")
-        self._scales = tuple(float(scale) for scale in scales)
-        self._background = section.get("background_column", 0)
-        self._label_offset = int(section.get("label_offset", 0))
-        self._iou = float(section.get("iou_threshold", 0.6))
-        self._max_detections = int(section.get("max_detections", 10))
-        self._candidate_score = float(section.get("candidate_score", 1e-8))
+        columns = class_scores.shape[-1] if len(class_scores.shape) == 3 else None
+        background = section.background_column
+        if columns is not None and background is not None and background >= columns:
+            raise ModelError(
+                f"manifest {where}.background_column is {background}, but the class scores "
+                f"{class_scores.describe()} have columns 0..{columns - 1} only"
+            )
+        if columns is not None:
+            ids = [column for column in range(columns) if column != background]
+            check_label_reach(spec, section.label_offset, where, ids)
+        else:
+            check_label_reach(spec, section.label_offset, where)
+        self._scales = section.box_coder_scales
+        self._background = background
+        self._label_offset = section.label_offset
+        self._iou = section.iou_threshold
+        self._max_detections = section.max_detections
+        self._candidate_score = section.candidate_score
 
     def decode(self, outputs: dict[str, np.ndarray]) -> RawDetections:
         boxes, columns, scores = postprocess_head(
@@ -176,37 +183,82 @@ def open_decoder(
     spec: ModelSpec, backend_name: str, infos: list[TensorInfo], probe: ProbeOutputs
 ) -> Decoder:
     """The decoder for one backend's model file, checked against its declared outputs."""
-    section: dict[str, Any] = spec.backend(backend_name).get("postprocess", {})
+    section = spec.backend(backend_name).postprocess
     where = f"backends.{backend_name}.postprocess"
-    convention = section.get("type") or guess_convention(infos)
-    if convention not in CONVENTIONS:
-        raise ModelError(f"manifest {where}.type {convention!r} is not one of {CONVENTIONS}")
-    box_order = section.get("box_order", "yxyx")
-    if box_order not in BOX_ORDERS:
-        raise ModelError(f"manifest {where}.box_order {box_order!r} is not one of {BOX_ORDERS}")
-    label_offset = int(section.get("label_offset", 0))
-    wanted = section.get("outputs")
+    convention = section.type or guess_convention(infos)
+    section.check_keys_for(convention, where)
+    wanted = section.outputs
 
     if convention == "builtin":
         roles = ("boxes", "classes", "scores", "count")
         names = (
-            named_outputs(wanted, roles, infos, f"{where}.outputs")
+            named_outputs(wanted, roles, infos, f"{where}.outputs", convention)
             if wanted
             else map_builtin(infos, probe)
         )
-        return BuiltinDecoder(names, label_offset, box_order)
+        check_label_reach(spec, section.label_offset, where)
+        return BuiltinDecoder(names, section.label_offset, section.box_order)
     if convention == "gluoncv":
         roles = ("ids", "scores", "boxes")
         names = (
-            named_outputs(wanted, roles, infos, f"{where}.outputs")
+            named_outputs(wanted, roles, infos, f"{where}.outputs", convention)
             if wanted
             else map_gluoncv(infos, probe)
         )
-        return GluonCvDecoder(names, label_offset, spec.input.width, spec.input.height)
+        check_label_reach(spec, section.label_offset, where)
+        return GluonCvDecoder(
+            names, section.label_offset, spec.input.width, spec.input.height
+        )
     roles = ("box_encodings", "class_scores")
-    given = {role: section[role] for role in roles if role in section}
-    names = named_outputs(given, roles, infos, where) if given else map_head(infos)
-    return HeadDecoder(spec, section, names, infos)
+    given = {role: getattr(section, role) for role in roles if getattr(section, role)}
+    names = named_outputs(given, roles, infos, where, convention) if given else map_head(infos)
+    return HeadDecoder(spec, section, names, infos, where)
+
+
+def check_label_reach(
+    spec: ModelSpec, offset: int, where: str, class_ids: Iterable[int] | None = None
+) -> None:
+    """Refuse a label offset with which no class id the model can give names a usable label.
+
+    ``class_ids`` are the ids the model can give, when known (an SSD head's
+    score columns); otherwise any id from 0 up.
+    """
+    usable = spec.usable_indices
+    if class_ids is None:
+        reachable = [index for index in usable if index - offset >= 0]
+    else:
+        reachable = [index for index in usable if index - offset in set(class_ids)]
+    if not reachable:
+        ids = "class ids 0 and up" if class_ids is None else "the model's class ids"
+        raise ModelError(
+            f"manifest {where}.label_offset is {offset}: {ids} then name no usable label "
+            f"(usable lines of the {len(spec.labels)}-line label list: "
+            f"{usable[0]}..{usable[-1]})"
+        )
+
+
+def load_anchors(spec: ModelSpec, file_name: str, key: str) -> np.ndarray:
+    """An SSD head's ``[A, 4]`` anchors from a .npy file, checked to be finite numbers."""
+    path = spec.path(file_name)
+    with path.open("rb") as stream:
+        if stream.read(6) != b"\x93NUMPY":
+            raise ModelError(f"manifest {key}: {file_name} is not a .npy file")
+    try:
+        anchors = np.load(path, allow_pickle=False)
+    except Exception as error:  # numpy raises several types for a broken .npy file
+        raise ModelError(f"manifest {key}: {file_name} cannot be read ({error})") from error
+    numeric = np.issubdtype(anchors.dtype, np.integer) or np.issubdtype(
+        anchors.dtype, np.floating
+    )
+    if not numeric or anchors.ndim != 2 or anchors.shape[1] != 4 or len(anchors) == 0:
+        raise ModelError(
+            f"manifest {key}: {file_name} holds {list(anchors.shape)} {anchors.dtype}, "
+            "not [A, 4] numbers"
+        )
+    anchors = anchors.astype(np.float32)
+    if not np.all(np.isfinite(anchors)):
+        raise ModelError(f"manifest {key}: {file_name} holds values that are not finite")
+    return anchors
 
 
 def to_detections(

@@ -72,10 +72,13 @@ def open_source(
 
     videos_only = all(Path(text).suffix.lower() in VIDEO_SUFFIXES for text in inputs)
     if watch:
-        folders = [Path(text) for text in inputs]
-        if len(folders) != 1 or not folders[0].is_dir():
-            raise ValueError(f"watching needs exactly one existing folder, not {inputs}")
-        return FrameSource(watch_folder(folders[0], stats, stop, poll_s), clock_paced=True)
+        if len(inputs) != 1:
+            raise ValueError(f"watching needs exactly one folder, not {inputs}")
+        folder = Path(inputs[0])
+        if folder.exists() and not folder.is_dir():
+            raise ValueError(f"cannot watch {folder}: it is not a folder")
+        # A folder that is not there yet is waited for, as one that vanishes is.
+        return FrameSource(watch_folder(folder, stats, stop, poll_s), clock_paced=True)
     frames = iter_sources(list(inputs), stats, video_every_s=interval_s)
     if interval_s == 0:
         frames = read_ahead(frames)  # decode the next file while this one is detected

@@ -3,7 +3,9 @@
 The folder is polled, which works the same on every file system a device may
 mount. A file is read once it has not changed for ``settle_s`` (so a camera
 still writing it is not mistaken for a truncated image), and again whenever it
-is replaced. A folder that vanishes is reported once and waited for.
+is replaced. A folder that vanishes, or is not there yet, is reported once and
+waited for. Only regular files are read: a named pipe called ``x.jpg`` is
+counted and skipped, never opened.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from datetime import datetime
 from pathlib import Path
 
 from seesay.timestamps import utc_now
-from seesay_detector.frames import Frame, FrameError, SourceStats, list_images, read_image
+from seesay_detector.frames import (
+    Frame,
+    FrameError,
+    SourceStats,
+    list_images,
+    one_line,
+    path_problem,
+    read_image,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -31,24 +41,29 @@ def watch_folder(
 ) -> Iterator[Frame]:
     """Frames from ``folder``'s images, old and new, until ``stop`` is set."""
     read: dict[str, tuple[int, int]] = {}
-    present = True
-    logger.info("watching %s for images every %.1f s", folder, poll_s)
+    present: bool | None = None  # not looked yet
+    ever_present = False
+    logger.info("watching %s for images every %.1f s", one_line(str(folder)), poll_s)
     while not stop.is_set():
         try:
             images = list_images(folder)
         except OSError as error:
-            if present:
-                present = False
+            if present is not False:
+                problem = path_problem(folder, error)
                 stats.skip(
                     str(folder),
-                    f"folder vanished ({error.strerror or error}); waiting for it to come back",
-                    kind="vanished folder",
+                    f"folder vanished ({problem}); waiting for it to come back"
+                    if present
+                    else f"folder is not there ({problem}); waiting for it",
+                    kind="vanished folder" if present else "missing",
                 )
+                present = False
             stop.wait(poll_s)
             continue
-        if not present:
-            present = True
-            logger.info("folder %s is back", folder)
+        if present is False:
+            state = "back" if ever_present else "there now"
+            logger.info("folder %s is %s", one_line(str(folder)), state)
+        present = ever_present = True
 
         current: dict[str, tuple[int, int]] = {}
         for path in images:
@@ -66,7 +81,7 @@ def watch_folder(
             try:
                 rgb = read_image(path)
             except FrameError as error:
-                stats.skip(str(path), str(error))
+                stats.skip(str(path), str(error), kind=error.kind)
                 continue
             stats.frames += 1
             yield Frame(rgb, str(path), clock())

@@ -34,7 +34,7 @@ class OnnxRuntimeBackend:
 
     def __init__(self, spec: ModelSpec, threads: int) -> None:
         section = spec.backend(self.name)
-        path = spec.path(section["file"])
+        path = spec.path(section.file)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

@@ -40,7 +40,7 @@ class TfliteBackend:
 
     def __init__(self, spec: ModelSpec, threads: int) -> None:
         section = spec.backend(self.name)
-        path = spec.path(section["file"])
+        path = spec.path(section.file)
         try:
             self._interpreter = interpreter_class()(model_path=str(path), num_threads=threads)
             self._interpreter.allocate_tensors()
