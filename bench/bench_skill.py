@@ -68,28 +68,29 @@ class RecordingReader:
 
     A request reads the recent span first, then the whole look-back if time
     allows; a request counts as read to the end when its last read caught up,
-    and its records read are the most any of its reads got through.
+    and its records read are what its reads got through together.
     """
 
     def __init__(self, reader: Any) -> None:
         self.reader = reader
-        self.requests: list[list[ReadResult]] = []
+        self.requests: list[list[tuple[int, bool]]] = []
 
     def next_request(self) -> None:
         self.requests.append([])
 
-    def read(self, since: datetime, deadline: Deadline) -> ReadResult:
-        result = self.reader.read(since, deadline)
+    def read(self, since: datetime, deadline: Deadline, until: datetime | None = None):
+        result = self.reader.read(since, deadline, until)
         if not self.requests:
             self.next_request()
-        self.requests[-1].append(result)
+        # Counted now: the scene merges later reads into the first one's result.
+        self.requests[-1].append((result.records, result.caught_up))
         return result
 
     def records_read(self) -> list[int]:
-        return [max(result.records for result in reads) for reads in self.requests if reads]
+        return [sum(records for records, _ in reads) for reads in self.requests if reads]
 
     def read_to_the_end(self) -> int:
-        return sum(reads[-1].caught_up for reads in self.requests if reads)
+        return sum(reads[-1][1] for reads in self.requests if reads)
 
 
 class OneRecordAtATimeReader:
@@ -103,7 +104,9 @@ class OneRecordAtATimeReader:
         self.stream_name = stream_name
         self.pause_s = pause_s
 
-    def read(self, since: datetime, deadline: Deadline) -> ReadResult:
+    def read(
+        self, since: datetime, deadline: Deadline, until: datetime | None = None
+    ) -> ReadResult:
         result = ReadResult()
         shards = list_shards(self.client, self.stream_name)
         result.shards = len(shards)

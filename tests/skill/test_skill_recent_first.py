@@ -27,7 +27,7 @@ class SplitReader:
     def __init__(self):
         self.starts: list[datetime] = []
 
-    def read(self, since: datetime, deadline: Deadline) -> ReadResult:
+    def read(self, since: datetime, deadline: Deadline, until=None) -> ReadResult:
         self.starts.append(since)
         result = ReadResult()
         if since >= NOW - timedelta(seconds=120):
@@ -60,7 +60,7 @@ def test_an_incomplete_read_never_claims_how_long_a_camera_has_been_quiet():
     from seesay_skill import speech
 
     class CutShort:
-        def read(self, since, deadline):
+        def read(self, since, deadline, until=None):
             result = ReadResult()
             result.add(summary("front", 800, "cat"))
             result.caught_up = False
@@ -70,3 +70,27 @@ def test_an_incomplete_read_never_claims_how_long_a_camera_has_been_quiet():
     text = speech.what_i_see(source.look(NOW, Deadline.after(5))).text
     assert "haven't heard" not in text
     assert text == "I couldn't check every camera in time. Please ask again in a moment."
+
+
+def test_reading_until_an_instant_leaves_the_newer_records_to_the_recent_read(
+    kinesis, make_stream, put_window, window
+):
+    import time
+
+    from seesay_skill.stream_reader import StreamReader
+
+    stream = make_stream(1)
+    put_window(stream, window(camera="older", objects={"cat": (5, 1)}))
+    time.sleep(1.1)
+    boundary = datetime.now(timezone.utc)
+    time.sleep(0.1)
+    put_window(stream, window(camera="newer", objects={"dog": (5, 1)}))
+    reader = StreamReader(kinesis, stream)
+    since = boundary - timedelta(minutes=10)
+
+    older = reader.read(since, Deadline.after(5), until=boundary)
+    newer = reader.read(boundary, Deadline.after(5))
+
+    assert {camera for _, camera in older.latest} == {"older"}
+    assert older.caught_up and older.records == 1
+    assert {camera for _, camera in newer.latest} == {"newer"}

@@ -117,12 +117,14 @@ class SceneSource:
         than is known.
         """
         reference = min(now, self._clock())
-        recent = self._reader.read(reference - timedelta(seconds=self._stale_seconds), deadline)
+        recent_since = reference - timedelta(seconds=self._stale_seconds)
+        recent = self._reader.read(recent_since, deadline)
         result, uncertain = recent, frozenset()
         if recent.caught_up and not deadline.expired():
             try:
                 history = self._reader.read(
-                    reference - timedelta(seconds=self._lookback_seconds), deadline
+                    reference - timedelta(seconds=self._lookback_seconds), deadline,
+                    until=recent_since,
                 )
             except StreamUnavailable:
                 history = None

@@ -143,8 +143,14 @@ class StreamReader:
         self._records_per_page = records_per_page
         self._shard_page_size = shard_page_size
 
-    def read(self, since: datetime, deadline: Deadline) -> ReadResult:
+    def read(
+        self, since: datetime, deadline: Deadline, until: datetime | None = None
+    ) -> ReadResult:
         """Read every shard from ``since`` (aware UTC) until caught up or ``deadline``.
+
+        With ``until``, a shard is done at its first record that arrived at or
+        after that instant: a read of the older part of a span whose newer
+        part has already been read.
 
         Raises StreamUnavailable when the stream cannot be listed, or when no shard
         gave a single page because of errors other than throttling.
@@ -170,7 +176,7 @@ class StreamReader:
             for cursor in ready:
                 if deadline.expired():
                     break
-                self._read_page(cursor, since, result, deadline)
+                self._read_page(cursor, since, result, deadline, until)
 
         if result.errors and not result.pages:
             raise StreamUnavailable(
@@ -213,7 +219,12 @@ class StreamReader:
                 ) from error
 
     def _read_page(
-        self, cursor: _ShardCursor, since: datetime, result: ReadResult, deadline: Deadline
+        self,
+        cursor: _ShardCursor,
+        since: datetime,
+        result: ReadResult,
+        deadline: Deadline,
+        until: datetime | None = None,
     ) -> None:
         shard_id = cursor.shard.shard_id
         try:
@@ -250,6 +261,10 @@ class StreamReader:
         cursor.next_read_at = deadline.clock() + self._min_read_interval
         records = page.get("Records") or []
         for record in records:
+            arrived = record.get("ApproximateArrivalTimestamp")
+            if until is not None and isinstance(arrived, datetime) and arrived >= until:
+                cursor.done = True  # the rest of this shard has been read already
+                return
             self._take(record, result)
             cursor.last_sequence = record.get("SequenceNumber", cursor.last_sequence)
 
