@@ -278,18 +278,27 @@ def list_images(folder: Path) -> list[Path]:
     )
 
 
+def frame_from_file(
+    path: Path, stats: SourceStats, clock: Callable[[], datetime] = utc_now
+) -> Frame | None:
+    """One image file as a frame stamped with the time it was read, or None if skipped."""
+    try:
+        rgb = read_image(path)
+    except FrameError as error:
+        stats.skip(str(path), str(error), kind=error.kind)
+        return None
+    stats.frames += 1
+    return Frame(rgb, str(path), clock())
+
+
 def iter_images(
     paths: list[Path], stats: SourceStats, clock: Callable[[], datetime] = utc_now
 ) -> Iterator[Frame]:
     """Frames from image files, each stamped with the time it was read."""
     for path in paths:
-        try:
-            rgb = read_image(path)
-        except FrameError as error:
-            stats.skip(str(path), str(error), kind=error.kind)
-            continue
-        stats.frames += 1
-        yield Frame(rgb, str(path), clock())
+        frame = frame_from_file(path, stats, clock)
+        if frame is not None:
+            yield frame
 
 
 def iter_video(

@@ -20,12 +20,11 @@ from pathlib import Path
 from seesay.timestamps import utc_now
 from seesay_detector.frames import (
     Frame,
-    FrameError,
     SourceStats,
+    frame_from_file,
     list_images,
     one_line,
     path_problem,
-    read_image,
 )
 
 logger = logging.getLogger(__name__)
@@ -78,13 +77,10 @@ def watch_folder(
             if time.time() - status.st_mtime < settle_s:
                 continue  # still being written: look again next poll
             current[path.name] = version
-            try:
-                rgb = read_image(path)
-            except FrameError as error:
-                stats.skip(str(path), str(error), kind=error.kind)
+            frame = frame_from_file(path, stats, clock)
+            if frame is None:
                 continue
-            stats.frames += 1
-            yield Frame(rgb, str(path), clock())
+            yield frame
             if stop.is_set():
                 return
         read = current
